@@ -1,0 +1,21 @@
+/**
+ * Every Epochal activity, one module per pipeline stage. Activities are thin:
+ * they parse their input, call `src/`, and return references (paths + hashes);
+ * Epochal errors become non-retryable Temporal failures in `mapFailures`.
+ */
+import { mapFailures } from '../src/temporal/failures.js';
+import type { ActivityDeps } from './deps.js';
+import { validateConfigActivity } from './validate-config.js';
+
+export type { ActivityDeps } from './deps.js';
+export type { ValidateConfigInput, ValidatedConfig } from './validate-config.js';
+
+/** The activities a worker registers, bound to its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    validateConfig: mapFailures(validateConfigActivity(deps)),
+  };
+}
+
+/** The activity interface workflows proxy. */
+export type EpochalActivities = ReturnType<typeof createActivities>;

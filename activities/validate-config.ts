@@ -1,0 +1,47 @@
+/**
+ * Stage 1, `validateConfig`: load and validate train_params and its network,
+ * then snapshot the resolved configs with their hashes into the run folder.
+ * Invalid configs fail non-retryably with every problem and its JSON path.
+ */
+import { Context } from '@temporalio/activity';
+import { runFolder } from '../src/artifacts/run-folder.js';
+import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
+import { readConfigSnapshot, writeConfigSnapshot, type ConfigSnapshot } from '../src/pipeline/config-snapshot.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface ValidateConfigInput {
+  /** Path to train_params.json (resolved against the worker's working folder) or the config object. */
+  trainParams: ConfigInput;
+  /** Run folder name under the artifact root. */
+  runId: string;
+}
+
+/** What later stages need to find this run's configs, and what the UI shows about it. */
+export interface ValidatedConfig {
+  runId: string;
+  runDir: string;
+  experiment: string;
+  model: string;
+  snapshot: ConfigSnapshot;
+  /** True when an earlier attempt of this same execution had already written the snapshot. */
+  reused: boolean;
+}
+
+export function validateConfigActivity(deps: ActivityDeps) {
+  return async function validateConfig(input: ValidateConfigInput): Promise<ValidatedConfig> {
+    const config = await loadTrainConfig(input.trainParams, { cwd: deps.cwd });
+    const folder = runFolder(config.train.artifactRoot ?? deps.artifactRoot, input.runId);
+    const execution = Context.current().info.workflowExecution ?? { workflowId: input.runId, runId: 'standalone' };
+    const previous = await readConfigSnapshot(folder.config);
+    const reused = previous?.writtenBy.runId === execution.runId;
+    const snapshot = reused && previous ? previous : await writeConfigSnapshot(config, folder.config, execution);
+    return {
+      runId: input.runId,
+      runDir: folder.root,
+      experiment: config.train.experiment,
+      model: config.net.name,
+      snapshot,
+      reused,
+    };
+  };
+}

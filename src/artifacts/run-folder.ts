@@ -1,0 +1,29 @@
+/**
+ * The layout of one run's artifacts: `<artifactRoot>/<runId>/` holds the
+ * config snapshot, prepared data, checkpoints, metrics and the exported model.
+ * Stages pass these paths (with hashes) to each other, never the data itself.
+ */
+import { join } from 'node:path';
+
+/** Paths of one run's artifact folder. */
+export interface RunFolder {
+  runId: string;
+  root: string;
+  /** Resolved configs and their hashes, as the run saw them. */
+  config: string;
+}
+
+/** The folder of run `runId` under `artifactRoot`. */
+export function runFolder(artifactRoot: string, runId: string): RunFolder {
+  const root = join(artifactRoot, folderName(runId));
+  return { runId, root, config: join(root, 'config') };
+}
+
+/**
+ * A run id as a single safe folder name. Workflow ids may contain any
+ * character; `/`, `\`, `%` and the names `.` and `..` are percent-encoded.
+ */
+export function folderName(runId: string): string {
+  if (runId === '.' || runId === '..') return encodeURIComponent(runId).replace(/\./g, '%2E');
+  return runId.replace(/[%/\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}

@@ -1,0 +1,64 @@
+/**
+ * `epochal demo` (`npm run demo`): the main job on an embedded default. Starts
+ * a local Temporal dev server (or uses one already on the port), a worker, and
+ * runs the SleepNet sample through every pipeline stage built so far.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { loadTrainConfig } from '../../config/load.js';
+import { connectClient, connectWorker } from '../../temporal/connection.js';
+import { isServing, type DevServer } from '../../temporal/dev-server.js';
+import { startTrainingPipeline } from '../../temporal/start.js';
+import { createEpochalWorker, defaultArtifactRoot } from '../../temporal/worker.js';
+import { setTemporalLogLevel } from '../../temporal/logging.js';
+import { print, untilInterrupted } from '../shared.js';
+import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
+import { printResult, printStarted } from './train.js';
+
+const SAMPLE = fileURLToPath(new URL('../../../configs/sleepnet/train_params.json', import.meta.url));
+
+interface DemoFlags extends LocalServerFlags {
+  config: string;
+  keep?: boolean;
+  artifactRoot: string;
+}
+
+export function registerDemo(program: Command): void {
+  withServerOptions(program.command('demo').description('Run the SleepNet sample end to end on a local Temporal server'))
+    .option('--config <train_params>', 'train_params.json to run', SAMPLE)
+    .option('--artifact-root <dir>', 'folder for run artifacts', defaultArtifactRoot())
+    .option('--keep', 'keep the server running afterwards, to browse the run in the Web UI')
+    .action(async (flags: DemoFlags) => {
+      setTemporalLogLevel('WARN');
+      const config = await loadTrainConfig(flags.config);
+      const address = `${flags.ip}:${flags.port}`;
+      let server: DevServer | undefined;
+      if (await isServing(address)) {
+        print.ok(`Using the Temporal server already on ${address}`);
+      } else {
+        server = await startLocalServer(flags);
+      }
+      const uiUrl = server?.uiUrl ?? `http://${flags.ip}:${flags.uiPort}`;
+      const { connection, namespace } = await connectWorker({ address });
+      const client = await connectClient({ address });
+      try {
+        // A task queue of its own, so this process's worker (this code) runs the demo.
+        const taskQueue = `epochal-demo-${randomBytes(3).toString('hex')}`;
+        const worker = await createEpochalWorker({ connection, namespace, taskQueue, artifactRoot: flags.artifactRoot });
+        const run = await startTrainingPipeline(client, { trainParams: flags.config, config, taskQueue });
+        printStarted(run, { address, namespace, uiUrl });
+        printResult(await worker.runUntil(run.handle.result()));
+        if (flags.keep && server) {
+          print.info(`Browse the run at ${uiUrl}; Ctrl-C stops the server.`);
+          await untilInterrupted();
+        } else if (server) {
+          print.info(`History is kept in ${flags.db}: \`npx epochal server\` brings the run back up in the Web UI.`);
+        }
+      } finally {
+        await client.connection.close();
+        await connection.close();
+        await server?.stop();
+      }
+    });
+}

@@ -1,0 +1,35 @@
+/** The `epochal` command line. */
+import { Command } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerDev } from './commands/dev.js';
+import { registerProvision } from './commands/provision.js';
+import { registerSchema } from './commands/schema.js';
+import { registerServer } from './commands/server.js';
+import { registerTrain } from './commands/train.js';
+import { registerValidate } from './commands/validate.js';
+import { registerWorker } from './commands/worker.js';
+import { print } from './shared.js';
+
+const program = new Command('epochal')
+  .description('Model architectures and training pipelines as code, run as durable Temporal workflows.')
+  .showHelpAfterError();
+
+for (const register of [
+  registerValidate,
+  registerSchema,
+  registerServer,
+  registerWorker,
+  registerTrain,
+  registerDev,
+  registerDemo,
+  registerProvision,
+]) {
+  register(program);
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  print.fail(error instanceof Error ? error.message : String(error));
+  process.exitCode = 2;
+}

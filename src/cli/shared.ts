@@ -1,0 +1,45 @@
+/** Helpers shared by the CLI commands: cluster flags, config kinds, output. */
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import type { ConfigKind } from '../config/json-schema.js';
+import type { ClusterOptions } from '../temporal/connection.js';
+
+/** Adds `--address` and `--namespace`, which override TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE and profiles. */
+export function withClusterOptions(command: Command): Command {
+  return command
+    .option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS, profile, or localhost:7233)')
+    .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE, profile, or "default")');
+}
+
+/** The cluster flags of a parsed command, without the ones left unset. */
+export function clusterOptions(flags: { address?: string; namespace?: string }): ClusterOptions {
+  return {
+    ...(flags.address ? { address: flags.address } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+  };
+}
+
+/** Which kind of config a file is, from its name (`*train_params*.json`) or, failing that, its `$schema`. */
+export function detectConfigKind(file: string, data: unknown): ConfigKind | undefined {
+  const kinds: ConfigKind[] = ['train_params', 'net_params', 'infer_params'];
+  const byName = kinds.find((kind) => basename(file).includes(kind));
+  if (byName) return byName;
+  const schema = (data as { $schema?: unknown } | undefined)?.$schema;
+  return typeof schema === 'string' ? kinds.find((kind) => schema.includes(kind)) : undefined;
+}
+
+export const print = {
+  ok: (message: string) => console.log(`${pc.green('✓')} ${message}`),
+  info: (message: string) => console.log(message),
+  fail: (message: string) => console.error(`${pc.red('✗')} ${message}`),
+  field: (label: string, value: string) => console.log(`  ${pc.dim(label.padEnd(12))} ${value}`),
+};
+
+/** Resolves when the process receives SIGINT or SIGTERM (Ctrl-C). */
+export function untilInterrupted(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}

@@ -1,0 +1,54 @@
+/** The `data` section of train_params: source, field mapping, classes, split and preprocessing. */
+import { z } from 'zod';
+import { Identifier, PositiveInt, Probability, Seed } from '../common.js';
+import { DataSource } from './sources.js';
+
+export const Split = z
+  .strictObject({
+    train: Probability.default(0.7),
+    validation: Probability.default(0.15),
+    test: Probability.default(0.15),
+    seed: Seed.default(0),
+  })
+  .describe(
+    'Fractions of subjects (or groups) per split; they must add up to 1. No subject is ever in two splits.',
+  );
+
+export const Normalization = z
+  .strictObject({
+    method: z.enum(['zscore', 'minmax', 'none']).default('zscore'),
+    fields: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Fields to normalise; all float model inputs when absent. Statistics come from the train split only.'),
+  })
+  .describe('Feature normalisation, fitted on the train split only.');
+
+export const Preprocessing = z.strictObject({
+  normalize: Normalization.prefault({}),
+  resampleHz: PositiveInt.optional().describe('Resample signals to this rate before windowing; unchanged when absent.'),
+  maxEpochs: PositiveInt.optional().describe(
+    'Pad or crop nights to this many epochs; batches pad to their longest night when absent.',
+  ),
+  ignoreLabel: z.int().default(-1).describe('Label value meaning "no label" (padding); ignored by the loss and metrics.'),
+  classWeights: z
+    .union([z.enum(['none', 'balanced']), z.array(z.number().min(0)).min(2)])
+    .default('none')
+    .describe('"balanced" weighs classes by inverse train frequency, or give one weight per class.'),
+});
+
+export const DataConfig = z.strictObject({
+  source: DataSource,
+  inputs: z
+    .record(Identifier, z.string().min(1))
+    .default({})
+    .describe('Model input name → source field. Inputs not listed read the field of the same name.'),
+  target: z.string().min(1).optional().describe('Source field holding the labels; the source\'s default when absent.'),
+  classes: z
+    .array(z.string().min(1))
+    .min(2)
+    .describe('Class names in label-index order (e.g. ["W","N1","N2","N3","REM"]); sizes the output head.'),
+  split: Split.prefault({}),
+  preprocessing: Preprocessing.prefault({}),
+});
+export type DataConfig = z.infer<typeof DataConfig>;

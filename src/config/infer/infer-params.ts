@@ -1,0 +1,50 @@
+/** `infer_params.json`: one batch-inference job: which model, which data, where the output goes. */
+import { z } from 'zod';
+import { Backend, FilePath, Identifier, PositiveInt, SchemaRef, Slug, TaskQueue } from '../common.js';
+import { DataSource } from '../data/sources.js';
+
+export const ModelRef = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('checkpoint'),
+      path: FilePath.describe('A checkpoint folder written by a training run.'),
+    }),
+    z.strictObject({
+      type: z.literal('exported'),
+      path: FilePath.describe('An exported tfjs model folder (model.json + weights).'),
+    }),
+    z.strictObject({
+      type: z.literal('champion'),
+      experiment: Slug.describe('Use the current champion of this experiment.'),
+    }),
+  ])
+  .describe('The model to run: a checkpoint, an exported model, or an experiment\'s champion.');
+export type ModelRef = z.infer<typeof ModelRef>;
+
+export const InferOutput = z.strictObject({
+  format: z.enum(['csv', 'jsonl', 'npy']).default('csv'),
+  path: FilePath.describe('Output folder; one file per shard plus a manifest.'),
+  probabilities: z.boolean().default(true).describe('Write class probabilities beside the predicted class.'),
+});
+
+export const InferParams = z
+  .strictObject({
+    $schema: SchemaRef,
+    description: z.string().optional(),
+    model: ModelRef,
+    data: z.strictObject({
+      source: DataSource,
+      inputs: z.record(Identifier, z.string().min(1)).default({}).describe('Model input name → source field.'),
+    }),
+    output: InferOutput,
+    batchSize: PositiveInt.default(64),
+    shardSize: PositiveInt.default(1000).describe('Records per inferShard activity.'),
+    parallelism: PositiveInt.default(2).describe('Shards scored at the same time.'),
+    backend: Backend,
+    taskQueue: TaskQueue.default('epochal-gpu'),
+    artifactRoot: FilePath.optional(),
+  })
+  .describe('Epochal batch-inference job (infer_params.json).');
+
+/** A validated inference job. */
+export type InferParams = z.infer<typeof InferParams>;

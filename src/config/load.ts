@@ -1,0 +1,180 @@
+/**
+ * Loading configs end to end: read (file or inline object) → structure (zod)
+ * → named cross-field checks → path resolution and existence. Every problem in
+ * every file is collected and thrown at once as a `ConfigError`.
+ */
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { runChecks } from './checks.js';
+import { mapSourcePaths, sourcePaths, type DataSource } from './data/sources.js';
+import { InferParams } from './infer/infer-params.js';
+import type { ConfigIssue, PathSegment } from './issues.js';
+import { netChecks } from './net/checks.js';
+import { NetParams } from './net/net-params.js';
+import { parseConfig } from './parse.js';
+import { missingPaths, resolveFrom, type NamedPath } from './paths.js';
+import { inlineDocument, readJsonConfig, type ConfigDocument } from './read-json.js';
+import { trainChecks } from './train/checks.js';
+import { TrainParams } from './train/train-params.js';
+
+/** Where a config came from: its absolute file (absent when inline) and content hash. */
+export type ConfigSource = Omit<ConfigDocument, 'data'>;
+
+/** A training job ready to run: defaults applied, every path absolute, the network loaded. */
+export interface TrainConfig {
+  /** train_params with defaults applied and all paths absolute; `netParams` is the net file, or the inline net. */
+  train: TrainParams;
+  net: NetParams;
+  /** Folder relative paths were resolved against. */
+  baseDir: string;
+  sources: { train: ConfigSource; net: ConfigSource };
+}
+
+/** A network definition ready to build. */
+export interface NetConfig {
+  net: NetParams;
+  source: ConfigSource;
+}
+
+/** An inference job ready to run: defaults applied, every path absolute. */
+export interface InferConfig {
+  infer: InferParams;
+  baseDir: string;
+  source: ConfigSource;
+}
+
+/** What a config is given as: a path to a JSON file, or the parsed object itself. */
+export type ConfigInput = string | Record<string, unknown>;
+
+/** Options for loading; `cwd` resolves a relative config path and the paths inside an inline config. */
+export interface LoadOptions {
+  cwd?: string;
+}
+
+/** Loads and validates `train_params.json` and the network it names; throws `ConfigError` listing every problem. */
+export async function loadTrainConfig(input: ConfigInput, options: LoadOptions = {}): Promise<TrainConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const doc = await readDocument(input, cwd);
+  const baseDir = doc.file ? dirname(doc.file) : cwd;
+  const parsed = parseConfig(TrainParams, doc.data, doc.file);
+  const issues: ConfigIssue[] = parsed.ok ? [] : [...parsed.issues];
+
+  const netRef = (doc.data as { netParams?: unknown } | undefined)?.netParams;
+  const netResult = await loadReferencedNet(netRef, baseDir, doc.file);
+  issues.push(...netResult.issues);
+
+  if (!parsed.ok) throw new ConfigError(issues);
+  const train = resolveTrainPaths(parsed.value, baseDir, netResult.source?.file);
+  const netFile = netResult.source?.file;
+  const inNet = (path: PathSegment[]) => (netFile ? { file: netFile, path } : { path: ['netParams', ...path] });
+  issues.push(...runChecks(trainChecks, { train, net: netResult.net, inNet }, doc.file));
+  issues.push(...(await missingPaths(trainPaths(train), baseDir, doc.file)));
+  if (issues.length > 0 || !netResult.net || !netResult.source) throw new ConfigError(issues);
+  return { train, net: netResult.net, baseDir, sources: { train: withoutData(doc), net: netResult.source } };
+}
+
+/** Loads and validates one `net_params.json`; throws `ConfigError` listing every problem. */
+export async function loadNetConfig(input: ConfigInput, options: LoadOptions = {}): Promise<NetConfig> {
+  const doc = await readDocument(input, options.cwd ?? process.cwd());
+  const { net, issues } = validateNet(doc.data, doc.file, []);
+  if (!net) throw new ConfigError(issues);
+  return { net, source: withoutData(doc) };
+}
+
+/** Loads and validates `infer_params.json`; throws `ConfigError` listing every problem. */
+export async function loadInferConfig(input: ConfigInput, options: LoadOptions = {}): Promise<InferConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const doc = await readDocument(input, cwd);
+  const baseDir = doc.file ? dirname(doc.file) : cwd;
+  const parsed = parseConfig(InferParams, doc.data, doc.file);
+  if (!parsed.ok) throw new ConfigError(parsed.issues);
+  const infer = resolveInferPaths(parsed.value, baseDir);
+  const issues = await missingPaths(inferPaths(infer), baseDir, doc.file);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { infer, baseDir, source: withoutData(doc) };
+}
+
+async function readDocument(input: ConfigInput, cwd: string): Promise<ConfigDocument> {
+  if (typeof input !== 'string') return inlineDocument(input);
+  const outcome = await readJsonConfig(resolve(cwd, input));
+  if (!outcome.ok) throw new ConfigError(outcome.issues);
+  return outcome.doc;
+}
+
+/** Loads the net that train_params names (a path or an inline object), collecting its problems. */
+async function loadReferencedNet(
+  ref: unknown,
+  baseDir: string,
+  trainFile: string | undefined,
+): Promise<{ net?: NetParams; source?: ConfigSource; issues: ConfigIssue[] }> {
+  if (typeof ref === 'string' && ref.length > 0) {
+    const read = await readJsonConfig(resolveFrom(baseDir, ref), { ...(trainFile ? { file: trainFile } : {}), path: ['netParams'] });
+    if (!read.ok) return { issues: read.issues };
+    const { net, issues } = validateNet(read.doc.data, read.doc.file, []);
+    return { ...(net ? { net } : {}), source: withoutData(read.doc), issues };
+  }
+  if (typeof ref === 'object' && ref !== null && !Array.isArray(ref)) {
+    const doc = inlineDocument(ref);
+    const { net, issues } = validateNet(ref, trainFile, ['netParams']);
+    return { ...(net ? { net } : {}), source: withoutData(doc), issues };
+  }
+  return { issues: [] }; // a missing or mistyped netParams is reported by the train_params schema
+}
+
+/** Structure, then cross-field checks, of one network; issue paths are prefixed when the net is inline. */
+function validateNet(data: unknown, file: string | undefined, prefix: PathSegment[]): { net?: NetParams; issues: ConfigIssue[] } {
+  const parsed = parseConfig(NetParams, data, file);
+  const issues = parsed.ok ? runChecks(netChecks, parsed.value, file) : parsed.issues;
+  const placed = issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+  return parsed.ok && issues.length === 0 ? { net: parsed.value, issues: [] } : { issues: placed };
+}
+
+function resolveTrainPaths(train: TrainParams, baseDir: string, netFile: string | undefined): TrainParams {
+  const at = (path: string) => resolveFrom(baseDir, path);
+  return {
+    ...train,
+    ...(netFile ? { netParams: netFile } : {}),
+    ...(train.artifactRoot ? { artifactRoot: at(train.artifactRoot) } : {}),
+    data: { ...train.data, source: mapSourcePaths(train.data.source, at) },
+    ...(train.fineTune?.pretrained
+      ? { fineTune: { ...train.fineTune, pretrained: { ...train.fineTune.pretrained, path: at(train.fineTune.pretrained.path) } } }
+      : {}),
+  };
+}
+
+function resolveInferPaths(infer: InferParams, baseDir: string): InferParams {
+  const at = (path: string) => resolveFrom(baseDir, path);
+  return {
+    ...infer,
+    model: infer.model.type === 'champion' ? infer.model : { ...infer.model, path: at(infer.model.path) },
+    data: { ...infer.data, source: mapSourcePaths(infer.data.source, at) },
+    output: { ...infer.output, path: at(infer.output.path) },
+    ...(infer.artifactRoot ? { artifactRoot: at(infer.artifactRoot) } : {}),
+  };
+}
+
+function dataPaths(source: DataSource, prefix: PathSegment[]): NamedPath[] {
+  return sourcePaths(source).map(({ key, value }) => ({ key: [...prefix, ...key], value, expected: 'a data file' }));
+}
+
+function trainPaths(train: TrainParams): NamedPath[] {
+  const pretrained = train.fineTune?.pretrained;
+  return [
+    ...dataPaths(train.data.source, ['data', 'source']),
+    ...(pretrained
+      ? [{ key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint or tfjs model folder' }]
+      : []),
+  ];
+}
+
+function inferPaths(infer: InferParams): NamedPath[] {
+  const model = infer.model;
+  return [
+    ...dataPaths(infer.data.source, ['data', 'source']),
+    ...(model.type === 'champion' ? [] : [{ key: ['model', 'path'], value: model.path, expected: `a ${model.type} model folder` }]),
+  ];
+}
+
+function withoutData(doc: ConfigDocument): ConfigSource {
+  return { ...(doc.file ? { file: doc.file } : {}), sha256: doc.sha256 };
+}

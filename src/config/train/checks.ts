@@ -1,0 +1,246 @@
+/** Cross-field checks of a structurally valid `train_params.json`, together with its network. */
+import picomatch from 'picomatch';
+import type { Check } from '../checks.js';
+import { sourceFields } from '../data/sources.js';
+import { didYouMean, nearest, type ConfigIssue, type PathSegment } from '../issues.js';
+import type { NetParams } from '../net/net-params.js';
+import type { TrainParams } from './train-params.js';
+
+/** What train checks look at: the job, and its network when that parsed. */
+export interface TrainContext {
+  train: TrainParams;
+  net?: NetParams;
+  /** Places an issue found in the network: in its own file, or under `netParams` when it is inline. */
+  inNet: (path: PathSegment[]) => Pick<ConfigIssue, 'file' | 'path'>;
+}
+
+const chunkWithinBudget: Check<TrainContext> = {
+  name: 'chunkWithinBudget',
+  run: ({ train: { training } }) =>
+    training.epochsPerChunk > training.epochs
+      ? [
+          {
+            path: ['training', 'epochsPerChunk'],
+            message: `Expected at most training.epochs (${training.epochs}), but got ${training.epochsPerChunk}.`,
+            hint: `lower epochsPerChunk to ${training.epochs} or less, or raise epochs.`,
+          },
+        ]
+      : [],
+};
+
+const splitAddsUp: Check<TrainContext> = {
+  name: 'splitAddsUp',
+  run: ({ train }) => {
+    const { train: fit, validation, test } = train.data.split;
+    const issues: ConfigIssue[] = [];
+    if (Math.abs(fit + validation + test - 1) > 1e-6) {
+      issues.push({
+        path: ['data', 'split'],
+        message: `Expected train + validation + test to be 1, but got ${+(fit + validation + test).toFixed(6)}.`,
+        hint: 'adjust the fractions so they add up to 1.',
+      });
+    }
+    if (fit === 0) {
+      issues.push({ path: ['data', 'split', 'train'], message: 'Expected a train fraction above 0, but got 0.' });
+    }
+    return issues;
+  },
+};
+
+const monitorIsTracked: Check<TrainContext> = {
+  name: 'monitorIsTracked',
+  run: ({ train: { training } }) => {
+    const monitor = training.earlyStopping?.monitor;
+    const metric = monitor?.startsWith('val_') ? monitor.slice(4) : undefined;
+    if (!metric || metric === 'loss' || (training.metrics as string[]).includes(metric)) return [];
+    return [
+      {
+        path: ['training', 'earlyStopping', 'monitor'],
+        message: `Expected a tracked metric, but "${metric}" is not in training.metrics.`,
+        hint: `add "${metric}" to training.metrics, or monitor "val_loss".`,
+      },
+    ];
+  },
+};
+
+const classWeightsMatchClasses: Check<TrainContext> = {
+  name: 'classWeightsMatchClasses',
+  run: ({ train: { data } }) => {
+    const weights = data.preprocessing.classWeights;
+    return Array.isArray(weights) && weights.length !== data.classes.length
+      ? [
+          {
+            path: ['data', 'preprocessing', 'classWeights'],
+            message: `Expected one weight per class (${data.classes.length}), but got ${weights.length}.`,
+            hint: 'list a weight for each name in data.classes, in the same order.',
+          },
+        ]
+      : [];
+  },
+};
+
+const nightLengths: Check<TrainContext> = {
+  name: 'nightLengths',
+  run: ({ train: { data } }) =>
+    data.source.type === 'syntheticEcg' && data.source.nightEpochs.min > data.source.nightEpochs.max
+      ? [
+          {
+            path: ['data', 'source', 'nightEpochs'],
+            message: `Expected min ≤ max, but got min ${data.source.nightEpochs.min} and max ${data.source.nightEpochs.max}.`,
+            hint: 'swap the two values.',
+          },
+        ]
+      : [],
+};
+
+const inputsAreFed: Check<TrainContext> = {
+  name: 'inputsAreFed',
+  run: ({ train: { data }, net }) => {
+    if (!net) return [];
+    const { fields, target } = sourceFields(data.source);
+    const netInputs = Object.keys(net.inputs);
+    const issues: ConfigIssue[] = Object.keys(data.inputs)
+      .filter((name) => !netInputs.includes(name))
+      .map((name) => {
+        const suggestion = didYouMean(name, netInputs);
+        return {
+          path: ['data', 'inputs', name],
+          message: `Expected the name of a model input, but the network has no input "${name}".`,
+          hint: suggestion ? `did you mean "${suggestion}"?` : `model inputs are ${netInputs.map((n) => `"${n}"`).join(', ')}.`,
+        };
+      });
+    if (fields === 'dynamic') return issues;
+    for (const name of netInputs) {
+      const field = data.inputs[name] ?? name;
+      if (fields.includes(field)) continue;
+      const mapped = name in data.inputs;
+      const suggestion = didYouMean(field, fields);
+      issues.push({
+        path: mapped ? ['data', 'inputs', name] : ['data', 'inputs'],
+        message: `Model input "${name}" reads field "${field}", which a ${data.source.type} source does not provide.`,
+        hint: `map it in data.inputs to one of ${fields.map((f) => `"${f}"`).join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}.`,
+      });
+    }
+    const targetField = data.target ?? target;
+    if (!fields.includes(targetField)) {
+      issues.push({
+        path: ['data', 'target'],
+        message: `Expected a field of the ${data.source.type} source, but got "${targetField}".`,
+        hint: `use one of ${fields.map((f) => `"${f}"`).join(', ')}.`,
+      });
+    }
+    return issues;
+  },
+};
+
+const headMatchesClasses: Check<TrainContext> = {
+  name: 'headMatchesClasses',
+  run: ({ train: { data }, net, inNet }) => {
+    if (!net) return [];
+    return net.outputs.flatMap((name, i) => {
+      const block = net.blocks[name];
+      if (block?.type !== 'head' || block.activation !== 'softmax' || block.units === data.classes.length) return [];
+      return [
+        {
+          ...inNet(['blocks', name, 'units']),
+          message: `Expected ${data.classes.length} units, one per class in data.classes, but got ${block.units}.`,
+          hint: `set units to ${data.classes.length}, or fix data.classes (output ${i}).`,
+        },
+      ];
+    });
+  },
+};
+
+/** Every place train_params lists weight patterns, with its JSON path. */
+function patternLists(train: TrainParams): { path: PathSegment[]; patterns: string[] }[] {
+  const fineTune = train.fineTune;
+  if (!fineTune) return [];
+  return [
+    ...(fineTune.trainable ? [{ path: ['fineTune', 'trainable'], patterns: fineTune.trainable }] : []),
+    ...(fineTune.frozen ? [{ path: ['fineTune', 'frozen'], patterns: fineTune.frozen }] : []),
+    ...fineTune.unfreezeSchedule.map((step, i) => ({
+      path: ['fineTune', 'unfreezeSchedule', i, 'trainable'],
+      patterns: step.trainable,
+    })),
+    ...fineTune.learningRates.map((group, i) => ({ path: ['fineTune', 'learningRates', i, 'patterns'], patterns: group.patterns })),
+  ];
+}
+
+const patternsMatchBlocks: Check<TrainContext> = {
+  name: 'patternsMatchBlocks',
+  run: ({ train, net }) => {
+    if (!net) return [];
+    const blocks = Object.keys(net.blocks);
+    return patternLists(train).flatMap(({ path, patterns }) =>
+      patterns.flatMap((pattern, i) => {
+        const head = pattern.split('/')[0]!;
+        if (blocks.some((block) => picomatch.isMatch(block, head))) return [];
+        return [
+          {
+            path: [...path, i],
+            message: `Pattern "${pattern}" matches no weight: no block is named "${head}".`,
+            hint: `weights are named <block>/<layer>/<weight>; closest blocks: ${nearest(head, blocks)
+              .map((b) => `"${b}"`)
+              .join(', ')}.`,
+          },
+        ];
+      }),
+    );
+  },
+};
+
+const freezeIsUnambiguous: Check<TrainContext> = {
+  name: 'freezeIsUnambiguous',
+  run: ({ train }) =>
+    train.fineTune?.trainable && train.fineTune.frozen
+      ? [
+          {
+            path: ['fineTune', 'frozen'],
+            message: 'Expected either fineTune.trainable or fineTune.frozen, but got both.',
+            hint: 'list what trains (trainable) or what is frozen (frozen), not both.',
+          },
+        ]
+      : [],
+};
+
+const unfreezeScheduleInBudget: Check<TrainContext> = {
+  name: 'unfreezeScheduleInBudget',
+  run: ({ train }) =>
+    (train.fineTune?.unfreezeSchedule ?? []).flatMap((step, i, steps): ConfigIssue[] => {
+      const path = ['fineTune', 'unfreezeSchedule', i, 'atEpoch'];
+      if (step.atEpoch > train.training.epochs) {
+        return [
+          {
+            path,
+            message: `Expected an epoch within training.epochs (${train.training.epochs}), but got ${step.atEpoch}.`,
+            hint: 'move the step earlier or raise training.epochs.',
+          },
+        ];
+      }
+      const previous = steps[i - 1];
+      if (previous && step.atEpoch <= previous.atEpoch) {
+        return [
+          {
+            path,
+            message: `Expected epochs in increasing order, but ${step.atEpoch} follows ${previous.atEpoch}.`,
+            hint: 'sort the schedule by atEpoch; merge steps that share an epoch.',
+          },
+        ];
+      }
+      return [];
+    }),
+};
+
+/** All train_params cross-field checks, in the order they run. */
+export const trainChecks: readonly Check<TrainContext>[] = [
+  chunkWithinBudget,
+  splitAddsUp,
+  monitorIsTracked,
+  classWeightsMatchClasses,
+  nightLengths,
+  inputsAreFed,
+  headMatchesClasses,
+  freezeIsUnambiguous,
+  patternsMatchBlocks,
+  unfreezeScheduleInBudget,
+];

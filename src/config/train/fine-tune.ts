@@ -1,0 +1,39 @@
+/** The `fineTune` section of train_params: pretrained weights, freezing, unfreeze schedule. */
+import { z } from 'zod';
+import { FilePath, PositiveInt } from '../common.js';
+
+/** Glob patterns over hierarchical weight names (`outer_dense/**`, `tcn/block_*`). */
+export const WeightPatterns = z
+  .array(z.string().min(1))
+  .min(1)
+  .describe('Glob patterns over weight names such as "outer_dense/**" or "tcn/block_2/**".');
+
+export const Pretrained = z.strictObject({
+  path: FilePath.describe('A checkpoint folder or any tfjs model folder (model.json + weights).'),
+  policy: z
+    .enum(['strict', 'partial'])
+    .default('strict')
+    .describe('strict: any mismatch is an error; partial: load what matches by name and shape, initialise the rest.'),
+});
+
+export const UnfreezeStep = z.strictObject({
+  atEpoch: PositiveInt.describe('Epoch (1-based) from which these patterns become trainable.'),
+  trainable: WeightPatterns,
+  learningRate: z.number().gt(0).optional().describe('New base learning rate from this epoch.'),
+});
+
+export const LearningRateGroup = z.strictObject({
+  patterns: WeightPatterns,
+  learningRate: z.number().gt(0).describe('Learning rate for weights matching these patterns.'),
+});
+
+export const FineTune = z
+  .strictObject({
+    pretrained: Pretrained.optional(),
+    trainable: WeightPatterns.optional().describe('Only weights matching these patterns train; all others are frozen.'),
+    frozen: WeightPatterns.optional().describe('Weights matching these patterns are frozen; all others train.'),
+    unfreezeSchedule: z.array(UnfreezeStep).default([]),
+    learningRates: z.array(LearningRateGroup).default([]).describe('Per-group learning rates; first match wins.'),
+  })
+  .describe('Fine-tuning and transfer learning: pretrained weights and which weights train.');
+export type FineTune = z.infer<typeof FineTune>;

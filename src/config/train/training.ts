@@ -1,0 +1,73 @@
+/** The `training` section of train_params: budget, chunking, optimizer, loss, metrics, checkpoints. */
+import { z } from 'zod';
+import { PositiveInt, TaskQueue } from '../common.js';
+
+const learningRate = z.number().gt(0).max(10).describe('Step size.');
+
+export const AdamOptimizer = z.strictObject({
+  type: z.literal('adam'),
+  learningRate: learningRate.default(0.001),
+  beta1: z.number().gt(0).lt(1).default(0.9),
+  beta2: z.number().gt(0).lt(1).default(0.999),
+  epsilon: z.number().gt(0).default(1e-7),
+});
+
+export const SgdOptimizer = z.strictObject({
+  type: z.literal('sgd'),
+  learningRate: learningRate.default(0.01),
+  momentum: z.number().min(0).lt(1).default(0),
+  nesterov: z.boolean().default(false),
+});
+
+export const RmsPropOptimizer = z.strictObject({
+  type: z.literal('rmsprop'),
+  learningRate: learningRate.default(0.001),
+  decay: z.number().min(0).lt(1).default(0.9),
+  momentum: z.number().min(0).lt(1).default(0),
+  epsilon: z.number().gt(0).default(1e-7),
+});
+
+/** The optimizer, chosen by `type`. */
+export const Optimizer = z.discriminatedUnion('type', [AdamOptimizer, SgdOptimizer, RmsPropOptimizer]);
+export type Optimizer = z.infer<typeof Optimizer>;
+
+export const Loss = z.strictObject({
+  type: z
+    .enum(['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'])
+    .default('sparseCategoricalCrossentropy'),
+  labelSmoothing: z.number().min(0).lt(1).default(0),
+});
+
+/** Metrics computed on the validation split after every epoch (and on the test split at the end). */
+export const METRICS = ['accuracy', 'cohenKappa', 'macroF1'] as const;
+export const Metric = z.enum(METRICS);
+export type Metric = z.infer<typeof Metric>;
+
+/** What early stopping and checkpoint selection can watch: a loss or a validation metric. */
+export const MONITORABLE = ['loss', 'val_loss', ...METRICS.map((m) => `val_${m}` as const)] as const;
+
+export const EarlyStopping = z
+  .strictObject({
+    monitor: z.enum(MONITORABLE).default('val_loss'),
+    mode: z.enum(['min', 'max']).optional().describe('Whether lower or higher is better; derived from monitor when absent.'),
+    patience: PositiveInt.default(5).describe('Epochs without improvement before stopping.'),
+    minDelta: z.number().min(0).default(0).describe('Smallest change that counts as an improvement.'),
+  })
+  .describe('Stop when the monitored value stops improving.');
+
+export const Training = z.strictObject({
+  epochs: PositiveInt.describe('Training budget in epochs (passes over the train split).'),
+  epochsPerChunk: PositiveInt.default(1).describe(
+    'Epochs per trainChunk activity; a crash loses at most one checkpoint interval within a chunk.',
+  ),
+  batchSize: PositiveInt.default(8),
+  optimizer: Optimizer.default({ type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
+  gradientClipNorm: z.number().gt(0).optional().describe('Clip the global gradient norm to this value.'),
+  loss: Loss.prefault({}),
+  metrics: z.array(Metric).default(['accuracy', 'cohenKappa']),
+  checkpointEverySteps: PositiveInt.default(200).describe('Checkpoint every this many optimizer steps, and at chunk ends.'),
+  keepCheckpoints: PositiveInt.default(3).describe('How many recent checkpoints to keep.'),
+  earlyStopping: EarlyStopping.optional(),
+  taskQueue: TaskQueue.default('epochal-gpu').describe('Task queue of the workers that run training.'),
+});
+export type Training = z.infer<typeof Training>;

@@ -1,0 +1,41 @@
+/** Test helpers for configs: private copies of the sample configs that a test may break. */
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CONFIGS = fileURLToPath(new URL('../../configs/', import.meta.url));
+export const SLEEPNET_TRAIN = join(CONFIGS, 'sleepnet', 'train_params.json');
+export const TABULAR_TRAIN = join(CONFIGS, 'tabular-mlp', 'train_params.json');
+
+/** Copies `configs/<sample>/` into a fresh temporary folder and returns that folder. */
+export async function copySample(sample: 'sleepnet' | 'tabular-mlp'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `epochal-${sample}-`));
+  await cp(join(CONFIGS, sample), dir, { recursive: true });
+  return dir;
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Rewrites a JSON file through `edit`. */
+export async function editJson(file: string, edit: (json: Json) => void): Promise<void> {
+  const json = JSON.parse(await readFile(file, 'utf8')) as Json;
+  edit(json);
+  await writeFile(file, JSON.stringify(json, null, 2));
+}
+
+export async function readJson(file: string): Promise<Json> {
+  return JSON.parse(await readFile(file, 'utf8')) as Json;
+}
+
+/** A copy of the SleepNet sample with the four classic mistakes the acceptance tests name. */
+export async function brokenSleepnet(): Promise<string> {
+  const dir = await copySample('sleepnet');
+  await editJson(join(dir, 'train_params.json'), (train) => {
+    train.training.batchSzie = 16; // unknown key
+    train.training.epochs = -5; // negative epochs
+    train.netParams = 'nets/missing_net_params.json'; // missing net file
+    train.data.source.nightEpochs.min = 'six hundred'; // wrong type in a nested block
+  });
+  return dir;
+}

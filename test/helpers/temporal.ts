@@ -1,0 +1,37 @@
+/** Integration-test helpers: real workers on the suite's real Temporal server, one task queue per test. */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+import { createEpochalWorker } from '../../src/temporal/worker.js';
+
+/** Connects to the suite's dev server (started once by the global setup). */
+export function connectToSuiteServer(): Promise<TestWorkflowEnvironment> {
+  const { address, namespace } = inject('temporal');
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
+}
+
+export interface WorkerContext {
+  client: Client;
+  taskQueue: string;
+  /** A fresh artifact root for this test. */
+  artifactRoot: string;
+}
+
+/** Runs `body` while a real Epochal worker polls a task queue of its own. */
+export async function withWorker<T>(env: TestWorkflowEnvironment, body: (context: WorkerContext) => Promise<T>): Promise<T> {
+  const { namespace, workflowBundlePath } = inject('temporal');
+  const taskQueue = `test-${randomUUID()}`;
+  const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-runs-'));
+  const worker = await createEpochalWorker({
+    connection: env.nativeConnection,
+    namespace,
+    taskQueue,
+    artifactRoot,
+    workflowBundlePath,
+  });
+  return worker.runUntil(body({ client: env.client, taskQueue, artifactRoot }));
+}

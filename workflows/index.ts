@@ -1,0 +1,3 @@
+/** Every Epochal workflow; the worker bundles this module. */
+export { trainingPipeline } from './training-pipeline.js';
+export type { TrainingPipelineInput, TrainingPipelineResult } from './training-pipeline.js';

@@ -1,0 +1,106 @@
+/**
+ * `trainingPipeline`: the durable training job. Stages run as activities:
+ * validateConfig → prepareData → buildModel → trainChunk… → evaluate → export.
+ * Only the stages that exist run; the result says which ran and which are not
+ * built yet, so nothing pretends to train.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EpochalActivities, ValidatedConfig } from '../activities/index.js';
+import { EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
+
+/** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
+export interface TrainingPipelineInput {
+  /** Path to train_params.json (on the worker; relative to its working folder) or the config object. */
+  trainParams: string | Record<string, unknown>;
+  /** Run folder name under the artifact root; the workflow id when absent. */
+  runId?: string;
+}
+
+/** Every stage of the pipeline, in order. */
+export const PIPELINE_STAGES = ['validateConfig', 'prepareData', 'buildModel', 'train', 'evaluate', 'export'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+/** Stages that exist so far; the others are reported as not implemented. */
+const IMPLEMENTED: readonly PipelineStage[] = ['validateConfig'];
+
+export interface TrainingPipelineResult {
+  runId: string;
+  runDir: string;
+  experiment: string;
+  model: string;
+  /** Stages that ran, in order. */
+  completed: PipelineStage[];
+  /** Stages of the pipeline that do not exist yet and were skipped. */
+  notImplemented: PipelineStage[];
+  config: ValidatedConfig['snapshot'];
+}
+
+const { validateConfig } = proxyActivities<EpochalActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidConfig'],
+  },
+});
+
+export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
+  const runId = input.runId ?? workflowInfo().workflowId;
+  enterStage('validateConfig', 'Validating configs');
+  const validated = await surfaceUserErrors(validateConfig({ trainParams: input.trainParams, runId }));
+  upsertSearchAttributes([
+    { key: EXPERIMENT, value: validated.experiment },
+    { key: MODEL, value: validated.model },
+  ]);
+
+  const notImplemented = PIPELINE_STAGES.filter((stage) => !IMPLEMENTED.includes(stage));
+  setCurrentDetails(
+    `Configs valid: ${validated.model} in experiment ${validated.experiment}, snapshot in ${validated.snapshot.dir}. ` +
+      `Not implemented yet: ${notImplemented.join(', ')}.`,
+  );
+  return {
+    runId,
+    runDir: validated.runDir,
+    experiment: validated.experiment,
+    model: validated.model,
+    completed: [...IMPLEMENTED],
+    notImplemented,
+    config: validated.snapshot,
+  };
+}
+
+function enterStage(stage: PipelineStage, details: string): void {
+  upsertSearchAttributes([{ key: STAGE, value: stage }]);
+  setCurrentDetails(`${details}…`);
+}
+
+/**
+ * A user-fixable activity failure (bad config, data or weights) fails the
+ * whole workflow with the same type, message and details, so the problem is
+ * what the UI and `temporal workflow result` show first.
+ */
+async function surfaceUserErrors<T>(activity: Promise<T>): Promise<T> {
+  try {
+    return await activity;
+  } catch (error) {
+    const cause = error instanceof ActivityFailure ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.nonRetryable) {
+      throw ApplicationFailure.create({
+        type: cause.type ?? 'EpochalError',
+        message: cause.message,
+        details: cause.details ?? [],
+        nonRetryable: true,
+      });
+    }
+    throw error;
+  }
+}
