@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { brokenSleepnet } from '../helpers/configs.js';
+import { connectToSuiteServer, withWorker } from '../helpers/temporal.js';
+import { epochal, EPOCHAL_BIN, run, startUntil, stop } from '../helpers/processes.js';
+
+const { address, namespace, cliPath } = inject('temporal');
+
+describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
+  it('is executed by an `epochal worker` process and completes', async () => {
+    const taskQueue = `cli-${randomUUID()}`;
+    const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-cli-runs-'));
+    const worker = await startUntil(
+      process.execPath,
+      [EPOCHAL_BIN, 'worker', '--task-queue', taskQueue, '--artifact-root', artifactRoot],
+      'Worker polling',
+      { env: { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } },
+    );
+    try {
+      const workflowId = `temporal-cli-${randomUUID()}`;
+      const temporal = (args: string[]) => run(cliPath!, [...args, '--address', address, '--namespace', namespace]);
+      const started = await temporal([
+        'workflow',
+        'start',
+        '--type',
+        'trainingPipeline',
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        JSON.stringify({ trainParams: 'configs/sleepnet/train_params.json' }),
+      ]);
+      expect(started.code, started.stderr).toBe(0);
+
+      const result = await temporal(['workflow', 'result', '--workflow-id', workflowId, '--output', 'json']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('"experiment": "sleepnet-synthetic"');
+      expect(result.stdout).toContain('COMPLETED');
+      expect(await readdir(join(artifactRoot, workflowId, 'config'))).toEqual([
+        'manifest.json',
+        'net_params.json',
+        'train_params.json',
+      ]);
+
+      const found = await temporal([
+        'workflow',
+        'list',
+        '--query',
+        `WorkflowId = '${workflowId}' AND EpochalExperiment = 'sleepnet-synthetic' AND EpochalModel = 'sleepnet'`,
+      ]);
+      expect(found.code, found.stderr).toBe(0);
+      expect(found.stdout).toContain(workflowId);
+    } finally {
+      expect(await stop(worker.child)).toBe(0);
+    }
+  });
+});
+
+describe('epochal train', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await connectToSuiteServer();
+  });
+  afterAll(() => env?.teardown());
+
+  it('starts trainingPipeline, prints its id and UI link, and with --wait its result', async () => {
+    await withWorker(env, async ({ taskQueue }) => {
+      const workflowId = `epochal-train-${randomUUID()}`;
+      const { code, stdout, stderr } = await epochal([
+        'train',
+        'configs/sleepnet/train_params.json',
+        '--address',
+        address,
+        '--namespace',
+        namespace,
+        '--task-queue',
+        taskQueue,
+        '--id',
+        workflowId,
+        '--wait',
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain(`Started trainingPipeline ${workflowId}`);
+      expect(stdout).toContain(`/namespaces/${namespace}/workflows/${workflowId}`);
+      expect(stdout).toContain('completed    validateConfig');
+      const description = await env.client.workflow.getHandle(workflowId).describe();
+      expect(await description.staticSummary()).toBe('Train sleepnet · sleepnet-synthetic');
+    });
+  });
+
+  it('refuses to start anything for an invalid config', async () => {
+    const dir = await brokenSleepnet();
+    const { code, stderr } = await epochal(['train', join(dir, 'train_params.json'), '--address', address]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('is invalid; nothing was started');
+  });
+});
