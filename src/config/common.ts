@@ -22,7 +22,6 @@ export const Slug = z
 export const FilePath = z.string().min(1).describe('A path; relative paths resolve against the folder of this config file.');
 
 export const PositiveInt = z.int().min(1);
-export const NonNegativeInt = z.int().min(0);
 export const Probability = z.number().min(0).max(1);
 export const Rate = z.number().min(0).lt(1);
 export const Seed = z.int().min(0).max(2 ** 31 - 1).describe('Random seed; the same seed gives the same result.');

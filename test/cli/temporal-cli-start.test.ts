@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { brokenSleepnet } from '../helpers/configs.js';
-import { connectToSuiteServer, withWorker } from '../helpers/temporal.js';
+import { useSuiteServer, withWorker } from '../helpers/temporal.js';
 import { epochal, EPOCHAL_BIN, run, startUntil, stop } from '../helpers/processes.js';
 
 const { address, namespace, cliPath } = inject('temporal');
@@ -62,14 +61,10 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
 });
 
 describe('epochal train', () => {
-  let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await connectToSuiteServer();
-  });
-  afterAll(() => env?.teardown());
+  const env = useSuiteServer();
 
   it('starts trainingPipeline, prints its id and UI link, and with --wait its result', async () => {
-    await withWorker(env, async ({ taskQueue }) => {
+    await withWorker(env(), async ({ taskQueue }) => {
       const workflowId = `epochal-train-${randomUUID()}`;
       const { code, stdout, stderr } = await epochal([
         'train',
@@ -88,7 +83,7 @@ describe('epochal train', () => {
       expect(stdout).toContain(`Started trainingPipeline ${workflowId}`);
       expect(stdout).toContain(`/namespaces/${namespace}/workflows/${workflowId}`);
       expect(stdout).toContain('completed    validateConfig');
-      const description = await env.client.workflow.getHandle(workflowId).describe();
+      const description = await env().client.workflow.getHandle(workflowId).describe();
       expect(await description.staticSummary()).toBe('Train sleepnet · sleepnet-synthetic');
     });
   });

@@ -5,13 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createEpochalWorker } from '../../src/temporal/worker.js';
 
-/** Connects to the suite's dev server (started once by the global setup). */
-export function connectToSuiteServer(): Promise<TestWorkflowEnvironment> {
-  const { address, namespace } = inject('temporal');
-  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
+/**
+ * Connects the calling test file to the suite's dev server (started once by
+ * the global setup) for all its tests; returns a getter for the environment.
+ */
+export function useSuiteServer(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    const { address, namespace } = inject('temporal');
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
+  });
+  afterAll(() => env?.teardown());
+  return () => env ?? expect.unreachable('the suite server is connected in beforeAll');
 }
 
 export interface WorkerContext {

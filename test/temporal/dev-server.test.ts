@@ -1,21 +1,16 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { findTemporalCli } from '../../src/temporal/cli-binary.js';
 import { isServing, startDevServer } from '../../src/temporal/dev-server.js';
-import { connectToSuiteServer } from '../helpers/temporal.js';
+import { useSuiteServer } from '../helpers/temporal.js';
 
 describe('the Temporal dev server', () => {
-  let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await connectToSuiteServer();
-  });
-  afterAll(() => env?.teardown());
+  const env = useSuiteServer();
 
   it('is a real server with Epochal search attributes registered', async () => {
     const { namespace } = inject('temporal');
-    const system = await env.connection.workflowService.getSystemInfo({});
+    const system = await env().connection.workflowService.getSystemInfo({});
     expect(system.serverVersion).toMatch(/^\d+\.\d+\.\d+/);
-    const attributes = await env.connection.operatorService.listSearchAttributes({ namespace });
+    const attributes = await env().connection.operatorService.listSearchAttributes({ namespace });
     expect(attributes.customAttributes).toMatchObject({
       EpochalExperiment: expect.anything(),
       EpochalModel: expect.anything(),

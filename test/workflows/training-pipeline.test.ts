@@ -4,26 +4,21 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/config/read-json.js';
 import type { ConfigIssue } from '../../src/config/issues.js';
 import { EXPERIMENT, MODEL, STAGE } from '../../workflows/search-attributes.js';
 import type { trainingPipeline } from '../../workflows/training-pipeline.js';
 import { brokenSleepnet, readJson, SLEEPNET_TRAIN, TABULAR_TRAIN } from '../helpers/configs.js';
-import { connectToSuiteServer, withWorker } from '../helpers/temporal.js';
+import { useSuiteServer, withWorker } from '../helpers/temporal.js';
 
 const { RetryState } = proto.temporal.api.enums.v1;
 
 describe('trainingPipeline on a real Temporal server', () => {
-  let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await connectToSuiteServer();
-  });
-  afterAll(() => env?.teardown());
+  const env = useSuiteServer();
 
   it('validates the SleepNet configs and snapshots them, with hashes, into the run folder', async () => {
-    await withWorker(env, async ({ client, taskQueue, artifactRoot }) => {
+    await withWorker(env(), async ({ client, taskQueue, artifactRoot }) => {
       const workflowId = `sleepnet-${randomUUID()}`;
       const handle = await client.workflow.start<typeof trainingPipeline>('trainingPipeline', {
         taskQueue,
@@ -64,7 +59,7 @@ describe('trainingPipeline on a real Temporal server', () => {
   });
 
   it('runs the tabular MLP, a different architecture, given as an inline config object', async () => {
-    await withWorker(env, async ({ client, taskQueue }) => {
+    await withWorker(env(), async ({ client, taskQueue }) => {
       const train = await readJson(TABULAR_TRAIN);
       train.netParams = await readJson(join(TABULAR_TRAIN, '..', 'net_params.json'));
       train.data.source.path = join(TABULAR_TRAIN, '..', 'data', 'machines.csv');
@@ -80,7 +75,7 @@ describe('trainingPipeline on a real Temporal server', () => {
 
   it('fails non-retryably on invalid configs, listing every problem with its JSON path, after one attempt', async () => {
     const dir = await brokenSleepnet();
-    await withWorker(env, async ({ client, taskQueue }) => {
+    await withWorker(env(), async ({ client, taskQueue }) => {
       const workflowId = `broken-${randomUUID()}`;
       const error = await client.workflow
         .execute<typeof trainingPipeline>('trainingPipeline', {
