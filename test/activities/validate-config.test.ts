@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createActivities, type ValidatedConfig } from '../../activities/index.js';
@@ -15,7 +16,7 @@ async function validateAs(
   artifactRoot: string,
 ): Promise<ValidatedConfig> {
   const { validateConfig } = createActivities({ artifactRoot, cwd: '/' });
-  const env = new MockActivityEnvironment({ workflowExecution: execution, attempt });
+  const env = new MockActivityEnvironment({ workflowExecution: execution, attempt }, { logger: new DefaultLogger('ERROR') });
   return env.run(validateConfig, { trainParams, runId: execution.workflowId });
 }
 
