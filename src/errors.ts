@@ -30,3 +30,68 @@ export class ConfigError extends EpochalError {
     return { issues: this.issues };
   }
 }
+
+/** Pretrained weights that do not fit the network under the chosen policy. */
+export class WeightsError extends EpochalError {
+  readonly type = 'IncompatibleWeights';
+
+  constructor(
+    message: string,
+    /** Where the weights came from. */
+    readonly source: string,
+    /** The weights (by name) at fault, with what was expected and found. */
+    readonly problems: readonly { weight: string; problem: string }[],
+  ) {
+    super(message);
+    this.name = 'WeightsError';
+  }
+
+  details(): { source: string; problems: readonly { weight: string; problem: string }[] } {
+    return { source: this.source, problems: this.problems };
+  }
+}
+
+/** A checkpoint that is missing files, fails its hashes, or does not fit the network. */
+export class CheckpointError extends EpochalError {
+  readonly type = 'CorruptCheckpoint';
+
+  constructor(
+    message: string,
+    /** The checkpoint folder. */
+    readonly checkpoint: string,
+    /** The file at fault, when there is one. */
+    readonly file?: string,
+  ) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+
+  details(): { checkpoint: string; file?: string } {
+    return { checkpoint: this.checkpoint, ...(this.file ? { file: this.file } : {}) };
+  }
+}
+
+/**
+ * The TensorFlow.js backend a worker was asked for cannot run on this worker
+ * (its package is not installed, no hardware GPU adapter). Retryable: another
+ * worker may have that backend.
+ */
+export class BackendUnavailableError extends EpochalError {
+  readonly type = 'BackendUnavailable';
+  override readonly retryable = true;
+
+  constructor(
+    message: string,
+    /** The backend asked for, after the worker's `EPOCHAL_BACKEND` override. */
+    readonly requested: string,
+    /** Each backend tried, why it could not be used, and how to make it usable. */
+    readonly attempts: readonly { name: string; reason: string; fix: string }[],
+  ) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+
+  details(): { requested: string; attempts: readonly { name: string; reason: string; fix: string }[] } {
+    return { requested: this.requested, attempts: this.attempts };
+  }
+}

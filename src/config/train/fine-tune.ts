@@ -26,6 +26,7 @@ export const LearningRateGroup = z.strictObject({
   patterns: WeightPatterns,
   learningRate: z.number().gt(0).describe('Learning rate for weights matching these patterns.'),
 });
+export type LearningRateGroup = z.infer<typeof LearningRateGroup>;
 
 export const FineTune = z
   .strictObject({

@@ -1,0 +1,16 @@
+/**
+ * `timeDistributed`: runs a nested graph on every step of its input (the ECG
+ * tower on every 30-s epoch of a night) in one batched pass: fold the time
+ * axis into the batch, build the nested blocks on the folded tensor, unfold.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { BlockOf } from '../../config/net/blocks.js';
+import { buildGraph } from '../graph.js';
+import { FoldTime, UnfoldTime } from '../layers/fold-time.js';
+import { apply, type BlockScope } from '../scope.js';
+
+export function buildTimeDistributed(block: BlockOf<'timeDistributed'>, [input]: tf.SymbolicTensor[], scope: BlockScope) {
+  const folded = apply(new FoldTime({ name: scope.layer('fold') }), input!);
+  const outputs = buildGraph(block.blocks, { [block.input]: folded }, `${scope.path}/`, scope.seed);
+  return apply(new UnfoldTime({ name: scope.layer('unfold') }), [outputs[block.output]!, input!]);
+}

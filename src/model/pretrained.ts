@@ -1,0 +1,103 @@
+/**
+ * Pretrained weights (`fineTune.pretrained`): from an Epochal checkpoint or
+ * any tfjs model folder, matched to the network by weight name and shape. The
+ * compatibility report says, weight by weight, what loaded and what did not;
+ * the policy decides whether any mismatch is an error (strict) or the
+ * unmatched weights keep their fresh initialisation (partial).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { assignWeights, matchWeights, type WeightMatch } from '../checkpoint/assign.js';
+import { isCheckpoint, verifyCheckpoint } from '../checkpoint/checkpoint.js';
+import { readFolderWeights } from '../checkpoint/tfjs-folder.js';
+import { WeightsError } from '../errors.js';
+
+/** What a pretrained load did, weight by weight. */
+export interface CompatibilityReport {
+  source: string;
+  policy: 'strict' | 'partial';
+  /** Loaded: same name and shape. */
+  matched: string[];
+  /** In the network, not in the source: freshly initialised. */
+  missing: { name: string; shape: number[] }[];
+  /** In the source, not in the network: ignored. */
+  unexpected: { name: string; shape: number[] }[];
+  /** Same name, different shape: freshly initialised. */
+  shapeMismatches: { name: string; expected: number[]; found: number[] }[];
+}
+
+/**
+ * Loads the weights in `source` into `model` under `policy`. Strict: any
+ * missing, unexpected or mismatched weight is a `WeightsError` naming them and
+ * nothing is loaded. Partial: matching weights load and the report lists the rest.
+ */
+export async function loadPretrained(
+  model: tf.LayersModel,
+  source: string,
+  policy: 'strict' | 'partial',
+): Promise<CompatibilityReport> {
+  if (await isCheckpoint(source)) await verifyCheckpoint(source);
+  const weights = await readWeights(source);
+  try {
+    return compatibilityReport(source, policy, assignOrCheck(model, source, weights, policy));
+  } finally {
+    tf.dispose([...weights.values()]);
+  }
+}
+
+function assignOrCheck(
+  model: tf.LayersModel,
+  source: string,
+  weights: Map<string, tf.Tensor>,
+  policy: 'strict' | 'partial',
+): WeightMatch[] {
+  if (policy === 'partial') return assignWeights(model, weights);
+  // Strict: check everything before changing anything.
+  const preview = new Map([...weights].map(([name, tensor]) => [name, { shape: tensor.shape }]));
+  const matches = matchWeights(model, preview);
+  const problems = matches.filter((match) => match.status !== 'matched');
+  if (problems.length > 0) throw strictError(source, model.name, problems);
+  return assignWeights(model, weights);
+}
+
+async function readWeights(source: string): Promise<Map<string, tf.Tensor>> {
+  try {
+    return await readFolderWeights(source);
+  } catch (error) {
+    throw new WeightsError(
+      `Cannot read pretrained weights from ${source} (${(error as Error).message}). ` +
+        'Point fineTune.pretrained.path at an Epochal checkpoint or a tfjs model folder (model.json + weight files).',
+      source,
+      [],
+    );
+  }
+}
+
+function strictError(source: string, modelName: string, problems: WeightMatch[]): WeightsError {
+  const describe = (match: WeightMatch) =>
+    match.status === 'missing'
+      ? `${match.name}: missing from the pretrained weights`
+      : match.status === 'unexpected'
+        ? `${match.name}: not in network ${modelName}`
+        : `${match.name}: shape ${JSON.stringify(match.found)} where the network has ${JSON.stringify(match.expected)}`;
+  const shown = problems.slice(0, 10).map(describe);
+  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
+  return new WeightsError(
+    `Pretrained weights in ${source} do not fit network ${modelName} (policy "strict"):\n  ${shown.join('\n  ')}${more}\n` +
+      'Fix: use weights from the same architecture, or set fineTune.pretrained.policy to "partial" to load what matches.',
+    source,
+    problems.map((match) => ({ weight: match.name, problem: describe(match) })),
+  );
+}
+
+function compatibilityReport(source: string, policy: 'strict' | 'partial', matches: WeightMatch[]): CompatibilityReport {
+  return {
+    source,
+    policy,
+    matched: matches.filter((m) => m.status === 'matched').map((m) => m.name),
+    missing: matches.filter((m) => m.status === 'missing').map((m) => ({ name: m.name, shape: m.expected! })),
+    unexpected: matches.filter((m) => m.status === 'unexpected').map((m) => ({ name: m.name, shape: m.found! })),
+    shapeMismatches: matches
+      .filter((m) => m.status === 'shapeMismatch')
+      .map((m) => ({ name: m.name, expected: m.expected!, found: m.found! })),
+  };
+}
