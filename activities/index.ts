@@ -4,16 +4,19 @@
  * Epochal errors become non-retryable Temporal failures in `mapFailures`.
  */
 import { mapFailures } from '../src/temporal/failures.js';
+import { buildModelActivity } from './build-model.js';
 import type { ActivityDeps } from './deps.js';
 import { validateConfigActivity } from './validate-config.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { ValidateConfigInput, ValidatedConfig } from './validate-config.js';
+export type { BuiltModel } from './build-model.js';
 
 /** The activities a worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     validateConfig: mapFailures(validateConfigActivity(deps)),
+    buildModel: mapFailures(buildModelActivity()),
   };
 }
 

@@ -19,6 +19,8 @@ export interface ValidateConfigInput {
 /** What later stages need to find this run's configs, and what the UI shows about it. */
 export interface ValidatedConfig {
   runId: string;
+  /** The artifact root the run folder is in. */
+  artifactRoot: string;
   runDir: string;
   experiment: string;
   model: string;
@@ -30,13 +32,15 @@ export interface ValidatedConfig {
 export function validateConfigActivity(deps: ActivityDeps) {
   return async function validateConfig(input: ValidateConfigInput): Promise<ValidatedConfig> {
     const config = await loadTrainConfig(input.trainParams, { cwd: deps.cwd });
-    const folder = runFolder(config.train.artifactRoot ?? deps.artifactRoot, input.runId);
+    const artifactRoot = config.train.artifactRoot ?? deps.artifactRoot;
+    const folder = runFolder(artifactRoot, input.runId);
     const execution = Context.current().info.workflowExecution ?? { workflowId: input.runId, runId: 'standalone' };
     const previous = await readConfigSnapshot(folder.config);
     const reused = previous?.writtenBy.runId === execution.runId;
     const snapshot = reused && previous ? previous : await writeConfigSnapshot(config, folder.config, execution);
     return {
       runId: input.runId,
+      artifactRoot,
       runDir: folder.root,
       experiment: config.train.experiment,
       model: config.net.name,

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { EpochalActivities, ValidatedConfig } from '../activities/index.js';
+import type { BuiltModel, EpochalActivities, ValidatedConfig } from '../activities/index.js';
 import { EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
 
 /** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
@@ -28,7 +28,7 @@ export const PIPELINE_STAGES = ['validateConfig', 'prepareData', 'buildModel', '
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 /** Stages that exist so far; the others are reported as not implemented. */
-const IMPLEMENTED: readonly PipelineStage[] = ['validateConfig'];
+const IMPLEMENTED: readonly PipelineStage[] = ['validateConfig', 'buildModel'];
 
 export interface TrainingPipelineResult {
   runId: string;
@@ -40,7 +40,12 @@ export interface TrainingPipelineResult {
   /** Stages of the pipeline that do not exist yet and were skipped. */
   notImplemented: PipelineStage[];
   config: ValidatedConfig['snapshot'];
+  /** The built network: initial checkpoint, freezing and pretrained reports, parameter counts. */
+  built: BuiltModel;
 }
+
+/** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
+const USER_ERRORS = ['InvalidConfig', 'IncompatibleWeights', 'CorruptCheckpoint'];
 
 const { validateConfig } = proxyActivities<EpochalActivities>({
   startToCloseTimeout: '2 minutes',
@@ -49,7 +54,18 @@ const { validateConfig } = proxyActivities<EpochalActivities>({
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['InvalidConfig'],
+    nonRetryableErrorTypes: USER_ERRORS,
+  },
+});
+
+const { buildModel } = proxyActivities<EpochalActivities>({
+  startToCloseTimeout: '15 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: USER_ERRORS,
   },
 });
 
@@ -62,9 +78,13 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     { key: MODEL, value: validated.model },
   ]);
 
+  enterStage('buildModel', `Building ${validated.model}`);
+  const built = await surfaceUserErrors(buildModel(validated));
+
   const notImplemented = PIPELINE_STAGES.filter((stage) => !IMPLEMENTED.includes(stage));
   setCurrentDetails(
-    `Configs valid: ${validated.model} in experiment ${validated.experiment}, snapshot in ${validated.snapshot.dir}. ` +
+    `${validated.model} built on ${built.backend}: ${built.parameters.trainable} trainable and ` +
+      `${built.parameters.frozen} frozen parameters; initial checkpoint ${built.checkpoint.path}. ` +
       `Not implemented yet: ${notImplemented.join(', ')}.`,
   );
   return {
@@ -75,6 +95,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     completed: [...IMPLEMENTED],
     notImplemented,
     config: validated.snapshot,
+    built,
   };
 }
 

@@ -11,12 +11,16 @@ export interface RunFolder {
   root: string;
   /** Resolved configs and their hashes, as the run saw them. */
   config: string;
+  /** Checkpoints, one folder each (`ckpt-<step>`). */
+  checkpoints: string;
+  /** Reports: freezing, pretrained compatibility, metrics. */
+  reports: string;
 }
 
 /** The folder of run `runId` under `artifactRoot`. */
 export function runFolder(artifactRoot: string, runId: string): RunFolder {
   const root = join(artifactRoot, folderName(runId));
-  return { runId, root, config: join(root, 'config') };
+  return { runId, root, config: join(root, 'config'), checkpoints: join(root, 'checkpoints'), reports: join(root, 'reports') };
 }
 
 /**
@@ -26,4 +30,9 @@ export function runFolder(artifactRoot: string, runId: string): RunFolder {
 export function folderName(runId: string): string {
   if (runId === '.' || runId === '..') return encodeURIComponent(runId).replace(/\./g, '%2E');
   return runId.replace(/[%/\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The folder of the checkpoint taken after `step` optimizer steps (zero-padded so names sort by step). */
+export function checkpointFolder(folder: RunFolder, step: number): string {
+  return join(folder.checkpoints, `ckpt-${String(step).padStart(9, '0')}`);
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerProvision } from './commands/provision.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
@@ -17,6 +18,7 @@ const program = new Command('epochal')
 for (const register of [
   registerValidate,
   registerSchema,
+  registerInspect,
   registerServer,
   registerWorker,
   registerTrain,

@@ -1,5 +1,6 @@
 /** Schema pieces shared by net, train and infer params. */
 import { z } from 'zod';
+import { BACKEND_REQUESTS } from '../backend/names.js';
 
 /** A name used in weight names, run folders and search attributes: lower_snake_case. */
 export const Identifier = z
@@ -29,17 +30,16 @@ export const Seed = z.int().min(0).max(2 ** 31 - 1).describe('Random seed; the s
 /** The `$schema` key editors use to find the JSON Schema; ignored by Epochal. */
 export const SchemaRef = z.string().optional().describe('JSON Schema reference for editors; ignored by Epochal.');
 
-/** Compute backends, in the order `auto` tries them. */
-export const BACKENDS = ['node-gpu', 'node', 'webgpu', 'wasm', 'cpu'] as const;
-
 /**
- * Which TensorFlow.js backend runs the model: `node-gpu` (@tensorflow/tfjs-node-gpu,
- * CUDA), `node` (@tensorflow/tfjs-node), `webgpu` (the `webgpu` package), `wasm`,
- * `cpu` (pure JS), or `auto`: the first of these that loads on the worker.
+ * Which TensorFlow.js backend runs the model: `tensorflow` (@tensorflow/tfjs-node-gpu
+ * or @tensorflow/tfjs-node), `webgpu` (the `webgpu` package), `wasm`, `cpu` (pure
+ * JS), or `auto`: the first of these that starts on the worker. A worker's
+ * `EPOCHAL_BACKEND` overrides it.
  */
-export const Backend = z.enum(['auto', ...BACKENDS]).default('auto').describe(
-  'TensorFlow.js backend: auto (best available), node-gpu, node, webgpu, wasm or cpu.',
-);
+export const Backend = z
+  .enum(BACKEND_REQUESTS)
+  .default('auto')
+  .describe('TensorFlow.js backend: auto (best available), tensorflow, webgpu, wasm or cpu; EPOCHAL_BACKEND on a worker overrides it.');
 export type Backend = z.infer<typeof Backend>;
 
 /** A Temporal task queue name. */

@@ -40,6 +40,7 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('"experiment": "sleepnet-synthetic"');
       expect(result.stdout).toContain('COMPLETED');
+      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'reports']);
       expect(await readdir(join(artifactRoot, workflowId, 'config'))).toEqual([
         'manifest.json',
         'net_params.json',
@@ -82,7 +83,7 @@ describe('epochal train', () => {
       expect(code, stderr).toBe(0);
       expect(stdout).toContain(`Started trainingPipeline ${workflowId}`);
       expect(stdout).toContain(`/namespaces/${namespace}/workflows/${workflowId}`);
-      expect(stdout).toContain('completed    validateConfig');
+      expect(stdout).toContain('completed    validateConfig → buildModel');
       const description = await env().client.workflow.getHandle(workflowId).describe();
       expect(await description.staticSummary()).toBe('Train sleepnet · sleepnet-synthetic');
     });

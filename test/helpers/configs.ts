@@ -9,7 +9,7 @@ export const SLEEPNET_TRAIN = join(CONFIGS, 'sleepnet', 'train_params.json');
 export const TABULAR_TRAIN = join(CONFIGS, 'tabular-mlp', 'train_params.json');
 
 /** Copies `configs/<sample>/` into a fresh temporary folder and returns that folder. */
-export async function copySample(sample: 'sleepnet' | 'tabular-mlp'): Promise<string> {
+export async function copySample(sample: 'sleepnet' | 'sleepnet-small' | 'tabular-mlp'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `epochal-${sample}-`));
   await cp(join(CONFIGS, sample), dir, { recursive: true });
   return dir;

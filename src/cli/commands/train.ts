@@ -67,4 +67,13 @@ export function printResult(result: Awaited<ReturnType<StartedRun['handle']['res
   if (result.notImplemented.length > 0) print.field('not built', `${result.notImplemented.join(', ')} (coming in later issues)`);
   print.field('run folder', result.runDir);
   print.field('config', `${result.config.dir} (train ${result.config.train.sha256.slice(0, 12)}…)`);
+  const { built } = result;
+  const { total, trainable, frozen } = built.parameters;
+  print.field('model', `${total.toLocaleString('en')} parameters: ${trainable.toLocaleString('en')} trainable, ${frozen.toLocaleString('en')} frozen (${built.backend})`);
+  print.field('checkpoint', built.checkpoint.path);
+  if (built.pretrained) {
+    const p = built.pretrained;
+    print.field('pretrained', `${p.matched} matched, ${p.missing} missing, ${p.unexpected} unexpected, ${p.shapeMismatches} shape mismatches (${p.policy})`);
+  }
+  print.field('reports', [built.reports.freeze.path, built.reports.pretrained?.path].filter(Boolean).join(', '));
 }

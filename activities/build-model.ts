@@ -1,0 +1,21 @@
+/**
+ * Stage 2, `buildModel`: build the network from the run's config snapshot,
+ * load pretrained weights, apply freezing, write the initial checkpoint and
+ * the reports. Incompatible weights or a freeze pattern that matches no weight
+ * fail non-retryably; the result holds references only.
+ */
+import { buildModelStage, type BuiltModel } from '../src/pipeline/build-model.js';
+import type { ValidatedConfig } from './validate-config.js';
+
+export type { BuiltModel } from '../src/pipeline/build-model.js';
+
+export function buildModelActivity() {
+  return async function buildModel(config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>): Promise<BuiltModel> {
+    return buildModelStage({
+      trainParams: config.snapshot.train.path,
+      ...(config.snapshot.sources.train.file ? { sourceFile: config.snapshot.sources.train.file } : {}),
+      artifactRoot: config.artifactRoot,
+      runId: config.runId,
+    });
+  };
+}

@@ -1,0 +1,37 @@
+/** A model as a table: what `epochal inspect` prints. */
+import type * as tf from '@tensorflow/tfjs';
+
+export interface LayerRow {
+  name: string;
+  type: string;
+  outputShape: string;
+  params: number;
+  /** yes, no (frozen), partly, or "" for layers without weights. */
+  trainable: string;
+}
+
+/** One row per layer, in graph order. */
+export function layerRows(model: tf.LayersModel): LayerRow[] {
+  return model.layers.map((layer) => {
+    const params = layer.countParams();
+    const flags = layer.weights.filter((w) => w.originalName.split('/').pop() !== 'moving_mean' && w.originalName.split('/').pop() !== 'moving_variance');
+    const trainable = flags.filter((w) => layer.trainable && w.trainable).length;
+    return {
+      name: layer.name,
+      type: layer.getClassName().replace(/^Epochal/, ''),
+      outputShape: JSON.stringify(layer.outputShape).replace(/null/g, 'None'),
+      params,
+      trainable: flags.length === 0 ? '' : trainable === flags.length ? 'yes' : trainable === 0 ? 'no' : 'partly',
+    };
+  });
+}
+
+/** Renders rows as an aligned text table with a totals line. */
+export function formatLayerTable(rows: readonly LayerRow[]): string {
+  const header = ['name', 'type', 'output shape', 'params', 'trainable'];
+  const cells = rows.map((row) => [row.name, row.type, row.outputShape, row.params.toLocaleString('en'), row.trainable]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((cell) => cell[i]!.length)));
+  const line = (cell: string[]) =>
+    cell.map((value, i) => (i === 3 ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
