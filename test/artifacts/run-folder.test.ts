@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderName, runFolder } from '../../src/artifacts/run-folder.js';
+import { checkpointFolder, folderName, runFolder } from '../../src/artifacts/run-folder.js';
 
 describe('run folders', () => {
   it('live under the artifact root, named by run id', () => {
@@ -7,7 +7,10 @@ describe('run folders', () => {
       runId: 'sleepnet-2026',
       root: '/data/runs/sleepnet-2026',
       config: '/data/runs/sleepnet-2026/config',
+      checkpoints: '/data/runs/sleepnet-2026/checkpoints',
+      reports: '/data/runs/sleepnet-2026/reports',
     });
+    expect(checkpointFolder(runFolder('/data/runs', 'r'), 1200)).toBe('/data/runs/r/checkpoints/ckpt-000001200');
   });
 
   it('never escape the artifact root, whatever characters a workflow id holds', () => {

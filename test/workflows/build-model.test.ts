@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, verifyCheckpoint, writeCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { loadNetConfig } from '../../src/config/load.js';

@@ -1,6 +1,6 @@
 /** `epochal inspect <net_params.json | train_params.json>`: the network as a layer table. */
-import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
+import { useBackend } from '../../backend/index.js';
 import { loadNetConfig, loadTrainConfig } from '../../config/load.js';
 import { formatIssues } from '../../config/issues.js';
 import { ConfigError } from '../../errors.js';
@@ -18,7 +18,7 @@ export function registerInspect(program: Command): void {
     .option('--weights', 'also list every weight name (what freeze patterns match)')
     .action(async (file: string, flags: { weights?: boolean }) => {
       try {
-        await tf.setBackend('cpu');
+        await useBackend('cpu');
         const isTrain = detectConfigKind(file, undefined) === 'train_params';
         const { net, train } = isTrain ? await loadTrainConfig(file) : { ...(await loadNetConfig(file)), train: undefined };
         const model = buildModel(net, train?.seed ?? 0);
