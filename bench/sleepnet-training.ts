@@ -58,6 +58,7 @@ async function measure(backend: BackendName): Promise<number | string> {
   return (steps * samplesPerStep) / seconds;
 }
 
+await useBackend('cpu');
 console.log(`small SleepNet (${buildModel(net, 1).countParams().toLocaleString('en')} parameters), batch ${nights} nights × ${epochs} epochs, ${steps} timed steps`);
 const results: [string, number | string][] = [];
 for (const backend of values.backends.split(',') as BackendName[]) results.push([backend, await measure(backend)]);

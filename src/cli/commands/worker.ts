@@ -1,5 +1,6 @@
 /** `epochal worker`: run Epochal's workflows and activities against a cluster until Ctrl-C. */
 import type { Command } from 'commander';
+import { BACKEND_ENV_VAR, BACKEND_REQUESTS, effectiveBackendRequest } from '../../backend/index.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectWorker } from '../../temporal/connection.js';
 import { createEpochalWorker, defaultArtifactRoot } from '../../temporal/worker.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
@@ -9,13 +10,17 @@ interface WorkerFlags {
   namespace?: string;
   taskQueue: string;
   artifactRoot?: string;
+  backend?: string;
 }
 
 export function registerWorker(program: Command): void {
   withClusterOptions(program.command('worker').description('Run an Epochal worker until Ctrl-C'))
     .option('--task-queue <name>', 'task queue to poll', ORCHESTRATION_TASK_QUEUE)
     .option('--artifact-root <dir>', 'default folder for run artifacts (default: $EPOCHAL_ARTIFACT_ROOT or ./runs)')
+    .option('--backend <name>', `run every model on this TensorFlow.js backend, whatever configs ask (sets ${BACKEND_ENV_VAR}): ${BACKEND_REQUESTS.join(', ')}`)
     .action(async (flags: WorkerFlags) => {
+      if (flags.backend) process.env[BACKEND_ENV_VAR] = flags.backend;
+      effectiveBackendRequest('auto'); // a misspelt override fails here, at start, not in every activity
       const cluster = clusterOptions(flags);
       const { connection, namespace } = await connectWorker(cluster);
       const artifactRoot = flags.artifactRoot ?? defaultArtifactRoot();
@@ -23,6 +28,7 @@ export function registerWorker(program: Command): void {
         const worker = await createEpochalWorker({ connection, namespace, taskQueue: flags.taskQueue, artifactRoot });
         print.ok(`Worker polling task queue "${flags.taskQueue}" on ${clusterConfig(cluster).address} (namespace ${namespace})`);
         print.field('artifacts', artifactRoot);
+        if (flags.backend) print.field('backend', `${flags.backend} (overrides configs)`);
         await worker.run();
       } finally {
         await connection.close();
