@@ -4,8 +4,8 @@
  * unfreeze schedule as epochs pass.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { FineTune } from '../config/train/fine-tune.js';
-import { nearest, type ConfigIssue, type PathSegment } from '../config/issues.js';
+import { fineTunePatternLists, type FineTune } from '../config/train/fine-tune.js';
+import { nearest, type ConfigIssue } from '../config/issues.js';
 import { listWeights, patternSelects, selectWeights, weightName, type WeightInfo } from './weights.js';
 
 /** Trainable versus frozen weights and their parameter counts. */
@@ -78,14 +78,7 @@ export function trainableCandidates(model: tf.LayersModel): Set<string> {
 
 /** One issue per fineTune pattern that selects no weight, listing the closest weight names. */
 export function unmatchedPatterns(fineTune: FineTune | undefined, names: readonly string[]): ConfigIssue[] {
-  if (!fineTune) return [];
-  const lists: { path: PathSegment[]; patterns: readonly string[] }[] = [
-    ...(fineTune.trainable ? [{ path: ['fineTune', 'trainable'], patterns: fineTune.trainable }] : []),
-    ...(fineTune.frozen ? [{ path: ['fineTune', 'frozen'], patterns: fineTune.frozen }] : []),
-    ...fineTune.unfreezeSchedule.map((step, i) => ({ path: ['fineTune', 'unfreezeSchedule', i, 'trainable'], patterns: step.trainable })),
-    ...fineTune.learningRates.map((group, i) => ({ path: ['fineTune', 'learningRates', i, 'patterns'], patterns: group.patterns })),
-  ];
-  return lists.flatMap(({ path, patterns }) =>
+  return fineTunePatternLists(fineTune).flatMap(({ path, patterns }) =>
     patterns.flatMap((pattern, i) =>
       names.some((name) => patternSelects(pattern, name))
         ? []

@@ -1,5 +1,6 @@
 /** A model as a table: what `epochal inspect` prints. */
 import type * as tf from '@tensorflow/tfjs';
+import { weightName } from './weights.js';
 
 export interface LayerRow {
   name: string;
@@ -10,11 +11,11 @@ export interface LayerRow {
   trainable: string;
 }
 
-/** One row per layer, in graph order. */
-export function layerRows(model: tf.LayersModel): LayerRow[] {
+/** One row per layer, in graph order; `candidates` are the weights that can train at all. */
+export function layerRows(model: tf.LayersModel, candidates: ReadonlySet<string>): LayerRow[] {
   return model.layers.map((layer) => {
     const params = layer.countParams();
-    const flags = layer.weights.filter((w) => w.originalName.split('/').pop() !== 'moving_mean' && w.originalName.split('/').pop() !== 'moving_variance');
+    const flags = layer.weights.filter((w) => candidates.has(weightName(w)));
     const trainable = flags.filter((w) => layer.trainable && w.trainable).length;
     return {
       name: layer.name,

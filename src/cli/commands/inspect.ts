@@ -25,7 +25,7 @@ export function registerInspect(program: Command): void {
         const candidates = trainableCandidates(model);
         if (train) applyTrainable(model, trainableAt(1, train.fineTune, [...candidates]), candidates);
         print.info(`${net.name}: inputs ${Object.entries(net.inputs).map(([name, spec]) => `${name} ${JSON.stringify(spec.shape)}`).join(', ')}\n`);
-        print.info(formatLayerTable(layerRows(model)));
+        print.info(formatLayerTable(layerRows(model, candidates)));
         const report = freezeReport(listWeights(model), candidates);
         print.info(
           `\n${model.countParams().toLocaleString('en')} parameters: ${report.trainableParams.toLocaleString('en')} trainable, ` +

@@ -4,6 +4,7 @@ import type { Check } from '../checks.js';
 import { sourceFields } from '../data/sources.js';
 import { didYouMean, nearest, type ConfigIssue, type PathSegment } from '../issues.js';
 import type { NetParams } from '../net/net-params.js';
+import { fineTunePatternLists } from './fine-tune.js';
 import type { TrainParams } from './train-params.js';
 
 /** What train checks look at: the job, and its network when that parsed. */
@@ -151,27 +152,12 @@ const headMatchesClasses: Check<TrainContext> = {
   },
 };
 
-/** Every place train_params lists weight patterns, with its JSON path. */
-function patternLists(train: TrainParams): { path: PathSegment[]; patterns: string[] }[] {
-  const fineTune = train.fineTune;
-  if (!fineTune) return [];
-  return [
-    ...(fineTune.trainable ? [{ path: ['fineTune', 'trainable'], patterns: fineTune.trainable }] : []),
-    ...(fineTune.frozen ? [{ path: ['fineTune', 'frozen'], patterns: fineTune.frozen }] : []),
-    ...fineTune.unfreezeSchedule.map((step, i) => ({
-      path: ['fineTune', 'unfreezeSchedule', i, 'trainable'],
-      patterns: step.trainable,
-    })),
-    ...fineTune.learningRates.map((group, i) => ({ path: ['fineTune', 'learningRates', i, 'patterns'], patterns: group.patterns })),
-  ];
-}
-
 const patternsMatchBlocks: Check<TrainContext> = {
   name: 'patternsMatchBlocks',
   run: ({ train, net }) => {
     if (!net) return [];
     const blocks = Object.keys(net.blocks);
-    return patternLists(train).flatMap(({ path, patterns }) =>
+    return fineTunePatternLists(train.fineTune).flatMap(({ path, patterns }) =>
       patterns.flatMap((pattern, i) => {
         const head = pattern.split('/')[0]!;
         if (blocks.some((block) => picomatch.isMatch(block, head))) return [];

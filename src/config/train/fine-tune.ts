@@ -38,3 +38,14 @@ export const FineTune = z
   })
   .describe('Fine-tuning and transfer learning: pretrained weights and which weights train.');
 export type FineTune = z.infer<typeof FineTune>;
+
+/** Every list of weight patterns in `fineTune`, with its JSON path in train_params. */
+export function fineTunePatternLists(fineTune: FineTune | undefined): { path: (string | number)[]; patterns: string[] }[] {
+  if (!fineTune) return [];
+  return [
+    ...(fineTune.trainable ? [{ path: ['fineTune', 'trainable'], patterns: fineTune.trainable }] : []),
+    ...(fineTune.frozen ? [{ path: ['fineTune', 'frozen'], patterns: fineTune.frozen }] : []),
+    ...fineTune.unfreezeSchedule.map((step, i) => ({ path: ['fineTune', 'unfreezeSchedule', i, 'trainable'], patterns: step.trainable })),
+    ...fineTune.learningRates.map((group, i) => ({ path: ['fineTune', 'learningRates', i, 'patterns'], patterns: group.patterns })),
+  ];
+}
