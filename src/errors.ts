@@ -95,3 +95,21 @@ export class BackendUnavailableError extends EpochalError {
     return { requested: this.requested, attempts: this.attempts };
   }
 }
+
+/** Data that cannot be used as it is: unreadable, malformed, non-finite, mislabelled or too little. */
+export class DataError extends EpochalError {
+  readonly type = 'InvalidData';
+
+  constructor(
+    message: string,
+    /** Where: the file (or dataset origin), and when known the record or row and the field. */
+    readonly location: { file: string; record?: number | string; row?: number; field?: string },
+  ) {
+    super(message);
+    this.name = 'DataError';
+  }
+
+  details(): { file: string; record?: number | string; row?: number; field?: string } {
+    return this.location;
+  }
+}
