@@ -7,7 +7,11 @@ import { FilePath, PositiveInt, Seed } from '../common.js';
 
 const tabularColumns = {
   features: z.array(z.string().min(1)).min(1).describe('Feature columns, in the order the model input expects.'),
-  label: z.string().min(1).describe('Label column (class name or index).'),
+  label: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Label column (class name or index); required for training, optional for inference.'),
   id: z.string().min(1).optional().describe('Row id column; defaults to the row number.'),
   group: z
     .string()
@@ -35,6 +39,7 @@ export const Hdf5Source = z.strictObject({
     .union([FilePath, z.array(FilePath).min(1)])
     .describe('One HDF5 file per subject: a path, a glob (data/*.h5), or a list.'),
   samplingRateHz: PositiveInt.default(256).describe('Sampling rate of the stored ECG.'),
+  epochSeconds: PositiveInt.default(30).describe('Length of one scoring epoch; a 1-D ECG is cut into epochs of this length.'),
   datasets: z
     .strictObject({
       ecg: z.string().default('ecgs'),
@@ -63,7 +68,7 @@ export const JsonlSource = z.strictObject({
 export const NpySource = z.strictObject({
   type: z.literal('npy'),
   features: FilePath.describe('.npy array of shape [rows, ...features].'),
-  labels: FilePath.describe('.npy array of shape [rows] with class indices.'),
+  labels: FilePath.optional().describe('.npy array of shape [rows] with class indices; required for training.'),
   groups: FilePath.optional().describe('.npy array of shape [rows] with group ids.'),
 });
 
@@ -73,7 +78,7 @@ export const NpzSource = z.strictObject({
   keys: z
     .strictObject({
       features: z.string().default('x'),
-      labels: z.string().default('y'),
+      labels: z.string().optional().describe('Label array; required for training.'),
       groups: z.string().optional(),
     })
     .prefault({})
@@ -104,7 +109,8 @@ export interface SourceFields {
   target: string;
 }
 
-const ECG_FIELDS: SourceFields = { fields: ['ecg', 'additional', 'epoch_mask', 'stages', 'weights'], target: 'stages' };
+/** Fields of ECG night sources; `mask` (1 = real epoch, 0 = padding) is added when nights are batched. */
+const ECG_FIELDS: SourceFields = { fields: ['ecg', 'additional', 'stages', 'weights', 'mask'], target: 'stages' };
 const TABULAR_FIELDS: SourceFields = { fields: ['features', 'label'], target: 'label' };
 
 /** The fields each source type yields, used to check that every model input is fed. */
@@ -137,7 +143,7 @@ export function sourcePaths(source: DataSource): { key: (string | number)[]; val
     case 'npy':
       return [
         { key: ['features'], value: source.features },
-        { key: ['labels'], value: source.labels },
+        ...(source.labels ? [{ key: ['labels'], value: source.labels }] : []),
         ...(source.groups ? [{ key: ['groups'], value: source.groups }] : []),
       ];
     case 'syntheticEcg':
@@ -159,7 +165,7 @@ export function mapSourcePaths(source: DataSource, resolve: (path: string) => st
       return {
         ...source,
         features: resolve(source.features),
-        labels: resolve(source.labels),
+        ...(source.labels ? { labels: resolve(source.labels) } : {}),
         ...(source.groups ? { groups: resolve(source.groups) } : {}),
       };
     case 'syntheticEcg':

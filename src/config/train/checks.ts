@@ -94,6 +94,25 @@ const nightLengths: Check<TrainContext> = {
       : [],
 };
 
+const sourceHasLabels: Check<TrainContext> = {
+  name: 'sourceHasLabels',
+  run: ({ train: { data } }) => {
+    const source = data.source;
+    const missing =
+      ((source.type === 'csv' || source.type === 'jsonl') && !source.label && 'label') ||
+      (source.type === 'npy' && !source.labels && 'labels') ||
+      (source.type === 'npz' && !source.keys.labels && 'keys.labels');
+    if (!missing) return [];
+    return [
+      {
+        path: ['data', 'source', ...missing.split('.')],
+        message: 'Missing required key for training: the labels to learn from.',
+        hint: source.type === 'csv' || source.type === 'jsonl' ? 'name the label column.' : 'name the label array.',
+      },
+    ];
+  },
+};
+
 const inputsAreFed: Check<TrainContext> = {
   name: 'inputsAreFed',
   run: ({ train: { data }, net }) => {
@@ -224,6 +243,7 @@ export const trainChecks: readonly Check<TrainContext>[] = [
   monitorIsTracked,
   classWeightsMatchClasses,
   nightLengths,
+  sourceHasLabels,
   inputsAreFed,
   headMatchesClasses,
   freezeIsUnambiguous,
