@@ -5,15 +5,20 @@
  * fail non-retryably; the result holds references only.
  */
 import { buildModelStage, type BuiltModel } from '../src/pipeline/build-model.js';
+import type { FieldSpec } from '../src/data/dataset.js';
 import type { ValidatedConfig } from './validate-config.js';
 
 export type { BuiltModel } from '../src/pipeline/build-model.js';
 
 export function buildModelActivity() {
-  return async function buildModel(config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>): Promise<BuiltModel> {
+  return async function buildModel(
+    config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'> & { dataFields?: Record<string, FieldSpec> },
+  ): Promise<BuiltModel> {
     return buildModelStage({
       trainParams: config.snapshot.train.path,
       ...(config.snapshot.sources.train.file ? { sourceFile: config.snapshot.sources.train.file } : {}),
+      ...(config.snapshot.sources.net.file ? { netSourceFile: config.snapshot.sources.net.file } : {}),
+      ...(config.dataFields ? { dataFields: config.dataFields } : {}),
       artifactRoot: config.artifactRoot,
       runId: config.runId,
     });

@@ -6,16 +6,19 @@
 import { mapFailures } from '../src/temporal/failures.js';
 import { buildModelActivity } from './build-model.js';
 import type { ActivityDeps } from './deps.js';
+import { prepareDataActivity } from './prepare-data.js';
 import { validateConfigActivity } from './validate-config.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { ValidateConfigInput, ValidatedConfig } from './validate-config.js';
 export type { BuiltModel } from './build-model.js';
+export type { PreparedRef } from './prepare-data.js';
 
 /** The activities a worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     validateConfig: mapFailures(validateConfigActivity(deps)),
+    prepareData: mapFailures(prepareDataActivity()),
     buildModel: mapFailures(buildModelActivity()),
   };
 }

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BuiltModel, EpochalActivities, ValidatedConfig } from '../activities/index.js';
+import type { BuiltModel, EpochalActivities, PreparedRef, ValidatedConfig } from '../activities/index.js';
 import { EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
 
 /** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
@@ -28,7 +28,7 @@ export const PIPELINE_STAGES = ['validateConfig', 'prepareData', 'buildModel', '
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 /** Stages that exist so far; the others are reported as not implemented. */
-const IMPLEMENTED: readonly PipelineStage[] = ['validateConfig', 'buildModel'];
+const IMPLEMENTED: readonly PipelineStage[] = ['validateConfig', 'prepareData', 'buildModel'];
 
 export interface TrainingPipelineResult {
   runId: string;
@@ -40,12 +40,14 @@ export interface TrainingPipelineResult {
   /** Stages of the pipeline that do not exist yet and were skipped. */
   notImplemented: PipelineStage[];
   config: ValidatedConfig['snapshot'];
+  /** The prepared data: shards, statistics, split sizes, and whether an earlier preparation was reused. */
+  data: PreparedRef;
   /** The built network: initial checkpoint, freezing and pretrained reports, parameter counts. */
   built: BuiltModel;
 }
 
 /** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
-const USER_ERRORS = ['InvalidConfig', 'IncompatibleWeights', 'CorruptCheckpoint'];
+const USER_ERRORS = ['InvalidConfig', 'InvalidData', 'IncompatibleWeights', 'CorruptCheckpoint'];
 
 const { validateConfig } = proxyActivities<EpochalActivities>({
   startToCloseTimeout: '2 minutes',
@@ -54,6 +56,18 @@ const { validateConfig } = proxyActivities<EpochalActivities>({
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
+    nonRetryableErrorTypes: USER_ERRORS,
+  },
+});
+
+const { prepareData } = proxyActivities<EpochalActivities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 10,
     nonRetryableErrorTypes: USER_ERRORS,
   },
 });
@@ -78,8 +92,11 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     { key: MODEL, value: validated.model },
   ]);
 
+  enterStage('prepareData', 'Preparing data');
+  const data = await surfaceUserErrors(prepareData(validated));
+
   enterStage('buildModel', `Building ${validated.model}`);
-  const built = await surfaceUserErrors(buildModel(validated));
+  const built = await surfaceUserErrors(buildModel({ ...validated, dataFields: data.fields }));
 
   const notImplemented = PIPELINE_STAGES.filter((stage) => !IMPLEMENTED.includes(stage));
   setCurrentDetails(
@@ -95,6 +112,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     completed: [...IMPLEMENTED],
     notImplemented,
     config: validated.snapshot,
+    data,
     built,
   };
 }

@@ -1,6 +1,7 @@
 /** The `epochal` command line. */
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerData } from './commands/data.js';
 import { registerDev } from './commands/dev.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProvision } from './commands/provision.js';
@@ -19,6 +20,7 @@ for (const register of [
   registerValidate,
   registerSchema,
   registerInspect,
+  registerData,
   registerServer,
   registerWorker,
   registerTrain,

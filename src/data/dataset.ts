@@ -30,6 +30,8 @@ export interface FieldSpec {
   /** One record's shape; `null` marks the sequence axis, whose length varies by record (epochs in a night). */
   shape: (number | null)[];
   dtype: 'float32' | 'int32';
+  /** For signals: samples per second, so preprocessing can resample. */
+  samplingRateHz?: number;
 }
 
 /** One record: a night of one subject, one CSV row, ... */
@@ -58,6 +60,12 @@ export interface Dataset {
   fingerprint?(): string | Promise<string>;
   /** The input files, whose bytes Epochal hashes for the fingerprint when `fingerprint` is absent. */
   readonly files?: readonly string[];
+  /**
+   * The group of every record, in order, when the dataset can tell without
+   * reading the records (file names, a group column); Epochal otherwise reads
+   * each record once more to learn its group.
+   */
+  groups?(): readonly string[] | Promise<readonly string[]>;
   /** One line about what it holds, for `epochal data inspect`. */
   describe?(): string;
   /** Releases files or handles. */

@@ -15,6 +15,8 @@ import { applyTrainable, freezeReport, trainableAt, trainableCandidates, unmatch
 import { loadPretrained, type CompatibilityReport } from '../model/pretrained.js';
 import { listWeights } from '../model/weights.js';
 import { TrainingOptimizer } from '../train/optimizer.js';
+import type { FieldSpec } from '../data/dataset.js';
+import { inputShapeIssues } from './input-compat.js';
 
 export interface BuildModelInput {
   /** The run's snapshotted train_params.json. */
@@ -23,6 +25,10 @@ export interface BuildModelInput {
   sourceFile?: string;
   artifactRoot: string;
   runId: string;
+  /** The prepared data's fields, to check the network's inputs against. */
+  dataFields?: Record<string, FieldSpec>;
+  /** The net_params file the user wrote, for error messages. */
+  netSourceFile?: string;
 }
 
 /** What the stage produced, by reference. */
@@ -43,10 +49,11 @@ export async function buildModelStage(input: BuildModelInput): Promise<BuiltMode
   const model = buildModel(net, train.seed);
   try {
     const names = listWeights(model).map((w) => w.name);
-    const unmatched = unmatchedPatterns(train.fineTune, names);
-    if (unmatched.length > 0) {
-      throw new ConfigError(unmatched.map((issue) => ({ ...issue, ...(input.sourceFile ? { file: input.sourceFile } : {}) })));
-    }
+    const issues = [
+      ...unmatchedPatterns(train.fineTune, names).map((issue) => ({ ...issue, ...(input.sourceFile ? { file: input.sourceFile } : {}) })),
+      ...(input.dataFields ? inputShapeIssues(net, train.data, input.dataFields, input.netSourceFile) : []),
+    ];
+    if (issues.length > 0) throw new ConfigError(issues);
 
     let pretrained: CompatibilityReport | undefined;
     if (train.fineTune?.pretrained) {

@@ -1,6 +1,7 @@
 /** `epochal worker`: run Epochal's workflows and activities against a cluster until Ctrl-C. */
 import type { Command } from 'commander';
 import { BACKEND_ENV_VAR, BACKEND_REQUESTS, effectiveBackendRequest } from '../../backend/index.js';
+import { loadPlugins } from '../../data/registry.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectWorker } from '../../temporal/connection.js';
 import { createEpochalWorker, defaultArtifactRoot } from '../../temporal/worker.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
@@ -11,6 +12,7 @@ interface WorkerFlags {
   taskQueue: string;
   artifactRoot?: string;
   backend?: string;
+  plugins?: string[];
 }
 
 export function registerWorker(program: Command): void {
@@ -18,9 +20,11 @@ export function registerWorker(program: Command): void {
     .option('--task-queue <name>', 'task queue to poll', ORCHESTRATION_TASK_QUEUE)
     .option('--artifact-root <dir>', 'default folder for run artifacts (default: $EPOCHAL_ARTIFACT_ROOT or ./runs)')
     .option('--backend <name>', `run every model on this TensorFlow.js backend, whatever configs ask (sets ${BACKEND_ENV_VAR}): ${BACKEND_REQUESTS.join(', ')}`)
+    .option('--plugins <modules...>', 'ES modules that register custom datasets (see README, "Custom datasets")')
     .action(async (flags: WorkerFlags) => {
       if (flags.backend) process.env[BACKEND_ENV_VAR] = flags.backend;
       effectiveBackendRequest('auto'); // a misspelt override fails here, at start, not in every activity
+      const datasets = await loadPlugins(flags.plugins ?? []);
       const cluster = clusterOptions(flags);
       const { connection, namespace } = await connectWorker(cluster);
       const artifactRoot = flags.artifactRoot ?? defaultArtifactRoot();
@@ -29,6 +33,7 @@ export function registerWorker(program: Command): void {
         print.ok(`Worker polling task queue "${flags.taskQueue}" on ${clusterConfig(cluster).address} (namespace ${namespace})`);
         print.field('artifacts', artifactRoot);
         if (flags.backend) print.field('backend', `${flags.backend} (overrides configs)`);
+        if (datasets.length > 0) print.field('datasets', datasets.join(', '));
         await worker.run();
       } finally {
         await connection.close();

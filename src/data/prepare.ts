@@ -1,0 +1,183 @@
+/**
+ * The prepareData stage: read the source once, record by record, validating,
+ * preprocessing and writing each record into the shards of its split while
+ * gathering train-split statistics. Keyed by a fingerprint of the data and
+ * every setting that shapes the result: a second run with the same
+ * fingerprint reuses the prepared shards and does no work.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomically } from '../artifacts/atomic.js';
+import type { FileRef } from '../artifacts/file-ref.js';
+import { sourceFields } from '../config/data/sources.js';
+import type { DataConfig } from '../config/data/data.js';
+import { sha256 } from '../config/read-json.js';
+import type { Dataset, DatasetContext, FieldSpec } from './dataset.js';
+import { datasetFingerprint, PREPARED_FORMAT, preparedFingerprint } from './fingerprint.js';
+import { INDEX_FILE, PreparedData, STATS_FILE, type PreparedIndex, type PreparedStats } from './prepared.js';
+import { preparedFields, preprocessRecord } from './preprocess.js';
+import { openDataset } from './registry.js';
+import { ShardWriter } from './shards.js';
+import { assignGroups, SPLITS, type SplitName } from './split.js';
+import { balancedClassWeights, TrainStatistics } from './stats.js';
+import { validateRecord } from './validate.js';
+
+/** What prepareData produced, by reference. */
+export interface PreparedRef {
+  dir: string;
+  fingerprint: string;
+  /** True when identical prepared data already existed and was reused. */
+  reused: boolean;
+  /** Records read and written by this call (0 when reused). */
+  processed: number;
+  records: Record<SplitName, number>;
+  fields: Record<string, FieldSpec>;
+  index: FileRef;
+  stats: FileRef;
+  warnings: string[];
+}
+
+export interface PrepareOptions {
+  /** Folder holding prepared datasets, one per fingerprint (`<artifactRoot>/prepared`). */
+  cacheRoot: string;
+  /** Called after every record with (done, total); may be async (e.g. heartbeat). */
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
+/** The dataset context a data config implies (labels, target field, ignore label). */
+export function datasetContext(data: DataConfig): DatasetContext {
+  return { classes: data.classes, target: data.target ?? sourceFields(data.source).target, ignoreLabel: data.preprocessing.ignoreLabel };
+}
+
+/** Prepares `data`, or reuses the prepared data with the same fingerprint. */
+export async function prepareData(data: DataConfig, options: PrepareOptions): Promise<PreparedRef> {
+  const context = datasetContext(data);
+  const dataset = await openDataset(data.source, context);
+  try {
+    const fingerprint = preparedFingerprint({
+      data: await datasetFingerprint(dataset),
+      target: context.target,
+      classes: data.classes,
+      split: data.split,
+      preprocessing: data.preprocessing,
+    });
+    const dir = join(options.cacheRoot, fingerprint);
+    const existing = await PreparedData.open(dir);
+    if (existing) return refOf(existing, true, 0);
+
+    const staging = `${dir}.staging-${randomBytes(4).toString('hex')}`;
+    await mkdir(staging, { recursive: true });
+    try {
+      await writePrepared(dataset, data, context, fingerprint, staging, options);
+      await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
+        // Another run prepared the same fingerprint meanwhile: its result is identical; keep it.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+        await rm(staging, { recursive: true, force: true });
+      });
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+    const prepared = await PreparedData.open(dir);
+    if (!prepared) throw new Error(`Prepared data in ${dir} vanished after it was written.`);
+    return refOf(prepared, false, dataset.length);
+  } finally {
+    await dataset.close?.();
+  }
+}
+
+async function writePrepared(
+  dataset: Dataset,
+  data: DataConfig,
+  context: DatasetContext,
+  fingerprint: string,
+  dir: string,
+  options: PrepareOptions,
+): Promise<void> {
+  const { preprocessing } = data;
+  const steps = { ...(preprocessing.resampleHz ? { resampleHz: preprocessing.resampleHz } : {}), ...(preprocessing.maxEpochs ? { maxSteps: preprocessing.maxEpochs } : {}) };
+  const fields = preparedFields(dataset.fields, steps);
+  const groups = dataset.groups ? await dataset.groups() : await readGroups(dataset);
+  const assignment = assignGroups(groups, data.split, dataset.origin);
+  const normalized = normalizedFields(fields, preprocessing.normalize);
+  const statistics = new TrainStatistics(fields, normalized, context.target, data.classes.length, context.ignoreLabel);
+  const writers = Object.fromEntries(SPLITS.map((split) => [split, new ShardWriter(dir, split, fields)])) as Record<SplitName, ShardWriter>;
+
+  for (let i = 0; i < dataset.length; i++) {
+    const raw = await dataset.get(i);
+    validateRecord(raw, dataset.fields, { origin: dataset.origin, index: i }, context);
+    const record = preprocessRecord(raw, dataset.fields, fields, steps);
+    const split = assignment.get(groups[i]!)!;
+    if (split === 'train') statistics.add(record.fields);
+    await writers[split].write(record);
+    await options.onProgress?.(i + 1, dataset.length);
+  }
+
+  const splitGroups = (split: SplitName) => [...assignment.values()].filter((s) => s === split).length;
+  const splits = {} as PreparedIndex['splits'];
+  for (const split of SPLITS) {
+    const shards = await writers[split].finish();
+    splits[split] = { records: shards.reduce((n, shard) => n + shard.records, 0), groups: splitGroups(split), shards };
+  }
+  const counts = statistics.counts();
+  const warnings = counts.flatMap((n, c) => (n === 0 ? [`Class "${data.classes[c]}" has no labelled examples in the train split.`] : []));
+  const classWeights =
+    preprocessing.classWeights === 'balanced'
+      ? balancedClassWeights(counts)
+      : Array.isArray(preprocessing.classWeights)
+        ? preprocessing.classWeights
+        : undefined;
+  const stats: PreparedStats = {
+    normalization: preprocessing.normalize.method === 'none' ? {} : statistics.normalization(preprocessing.normalize.method),
+    classCounts: counts,
+    ...(classWeights ? { classWeights } : {}),
+    warnings,
+  };
+  const index: PreparedIndex = {
+    format: PREPARED_FORMAT,
+    fingerprint,
+    createdAt: new Date().toISOString(),
+    origin: dataset.describe?.() ?? dataset.origin,
+    fields,
+    target: context.target,
+    classes: data.classes,
+    ignoreLabel: context.ignoreLabel,
+    splits,
+  };
+  await writeJsonAtomically(join(dir, STATS_FILE), stats);
+  await writeJsonAtomically(join(dir, INDEX_FILE), index); // last: its presence marks the folder complete
+}
+
+/** The float fields to normalise: those named in the config, else every signal and feature field. */
+function normalizedFields(fields: Record<string, FieldSpec>, normalize: DataConfig['preprocessing']['normalize']): string[] {
+  if (normalize.method === 'none') return [];
+  const names = normalize.fields ?? Object.keys(fields).filter((name) => ['signal', 'features'].includes(fields[name]!.kind));
+  return names.filter((name) => fields[name]?.dtype === 'float32');
+}
+
+async function readGroups(dataset: Dataset): Promise<string[]> {
+  const groups: string[] = [];
+  for (let i = 0; i < dataset.length; i++) {
+    const record = await dataset.get(i);
+    groups.push(record.group ?? record.id);
+  }
+  return groups;
+}
+
+async function refOf(prepared: PreparedData, reused: boolean, processed: number): Promise<PreparedRef> {
+  const { index, dir } = prepared;
+  const ref = async (file: string): Promise<FileRef> => ({ path: join(dir, file), sha256: sha256(await readFile(join(dir, file))) });
+  return {
+    dir,
+    fingerprint: index.fingerprint,
+    reused,
+    processed,
+    records: { train: index.splits.train.records, validation: index.splits.validation.records, test: index.splits.test.records },
+    fields: index.fields,
+    index: await ref(INDEX_FILE),
+    stats: await ref(STATS_FILE),
+    warnings: prepared.stats.warnings,
+  };
+}
+

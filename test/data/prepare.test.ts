@@ -1,0 +1,127 @@
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataConfig } from '../../src/config/data/data.js';
+import { batches } from '../../src/data/batches.js';
+import { prepareData } from '../../src/data/prepare.js';
+import { PreparedData } from '../../src/data/prepared.js';
+
+/** A small synthetic ECG data config (12 subjects, 20–30 epochs of 32-Hz ECG). */
+function ecgData(overrides: Record<string, unknown> = {}) {
+  return DataConfig.parse({
+    source: { type: 'syntheticEcg', subjects: 12, nightEpochs: { min: 20, max: 30 }, samplingRateHz: 32, seed: 3 },
+    classes: ['W', 'N1', 'N2', 'N3', 'REM'],
+    split: { train: 0.5, validation: 0.25, test: 0.25, seed: 1 },
+    ...overrides,
+  });
+}
+
+async function cacheRoot(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'epochal-prepared-'));
+}
+
+/** Mean of field values over every record of one split, read back from the shards. */
+async function splitMean(dir: string, split: 'train' | 'validation' | 'test', field: string): Promise<number> {
+  const reader = (await PreparedData.open(dir))!.split(split);
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < reader.length; i++) {
+    for (const v of (await reader.read(i)).fields[field]!.data) {
+      sum += v;
+      count += 1;
+    }
+  }
+  await reader.close();
+  return sum / count;
+}
+
+describe('prepareData', () => {
+  it('writes every record into the shards of its split, with no subject in two splits', async () => {
+    const ref = await prepareData(ecgData(), { cacheRoot: await cacheRoot() });
+    expect(ref).toMatchObject({ reused: false, processed: 12, records: { train: 6, validation: 3, test: 3 } });
+    const prepared = (await PreparedData.open(ref.dir))!;
+    const groups = new Map<string, string>();
+    for (const split of ['train', 'validation', 'test'] as const) {
+      const reader = prepared.split(split);
+      for (let i = 0; i < reader.length; i++) {
+        const record = await reader.read(i);
+        expect(groups.get(record.group!) ?? split).toBe(split);
+        groups.set(record.group!, split);
+        expect(record.fields.ecg!.shape[1]).toBe(960);
+        expect(record.fields.stages!.shape[0]).toBe(record.fields.ecg!.shape[0]);
+      }
+      await reader.close();
+    }
+    expect(groups.size).toBe(12);
+  });
+
+  it('takes normalisation statistics from the train split only', async () => {
+    const ref = await prepareData(ecgData(), { cacheRoot: await cacheRoot() });
+    const prepared = (await PreparedData.open(ref.dir))!;
+    const shift = prepared.stats.normalization.ecg!.shift[0]!;
+    expect(shift).toBeCloseTo(await splitMean(ref.dir, 'train', 'ecg'), 5);
+    expect(Math.abs(shift - (await splitMean(ref.dir, 'test', 'ecg')))).toBeGreaterThan(1e-4);
+    expect(prepared.stats.normalization.additional!.shift).toHaveLength(8);
+    expect(prepared.stats.classCounts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('reuses identical prepared data without doing any work, and prepares again when a setting changes', async () => {
+    const root = await cacheRoot();
+    const first = await prepareData(ecgData(), { cacheRoot: root });
+    const written = (await stat(join(first.dir, 'train-00000.bin'))).mtimeMs;
+    let progress = 0;
+    const second = await prepareData(ecgData(), { cacheRoot: root, onProgress: () => void (progress += 1) });
+    expect(second).toMatchObject({ reused: true, processed: 0, dir: first.dir, fingerprint: first.fingerprint });
+    expect(progress).toBe(0);
+    expect((await stat(join(first.dir, 'train-00000.bin'))).mtimeMs).toBe(written);
+
+    const changed = await prepareData(ecgData({ preprocessing: { maxEpochs: 22 } }), { cacheRoot: root });
+    expect(changed.reused).toBe(false);
+    expect(changed.fingerprint).not.toBe(first.fingerprint);
+  });
+
+  it('resamples signals and crops long nights as configured', async () => {
+    const ref = await prepareData(ecgData({ preprocessing: { resampleHz: 16, maxEpochs: 22 } }), { cacheRoot: await cacheRoot() });
+    expect(ref.fields.ecg).toMatchObject({ shape: [null, 480], samplingRateHz: 16 });
+    const reader = (await PreparedData.open(ref.dir))!.split('train');
+    for (let i = 0; i < reader.length; i++) expect((await reader.read(i)).fields.ecg!.shape[0]).toBeLessThanOrEqual(22);
+    await reader.close();
+  });
+
+  it('streams padded, masked, normalised batches in an order fixed by (seed, epoch)', async () => {
+    const ref = await prepareData(ecgData({ preprocessing: { classWeights: 'balanced' } }), { cacheRoot: await cacheRoot() });
+    const prepared = (await PreparedData.open(ref.dir))!;
+    const collect = async (epoch: number) => {
+      const out = [];
+      for await (const batch of batches(prepared, 'train', { batchSize: 4, shuffle: { seed: 9, epoch } })) out.push(batch);
+      return out;
+    };
+    const [a, b, c] = [await collect(1), await collect(1), await collect(2)];
+    expect(a.map((batch) => batch.ids)).toEqual(b.map((batch) => batch.ids));
+    expect(a.map((batch) => batch.ids)).not.toEqual(c.map((batch) => batch.ids));
+    expect(a.map((batch) => batch.ids.length)).toEqual([4, 2]);
+
+    const [first] = a;
+    const [size, steps] = first!.fields.mask!.shape as [number, number];
+    const reader = prepared.split('train');
+    const lengths = await Promise.all(first!.ids.map(async (id) => {
+      for (let i = 0; i < reader.length; i++) {
+        const record = await reader.read(i);
+        if (record.id === id) return record.fields.stages!.shape[0]!;
+      }
+      throw new Error(id);
+    }));
+    await reader.close();
+    expect(size).toBe(4);
+    expect(steps).toBe(Math.max(...lengths));
+    expect(first!.fields.ecg!.shape).toEqual([4, steps, 960]);
+    for (let r = 0; r < 4; r++) {
+      const mask = Array.from(first!.fields.mask!.data.subarray(r * steps, (r + 1) * steps));
+      expect(mask).toEqual(Array.from({ length: steps }, (_, t) => (t < lengths[r]! ? 1 : 0)));
+      const labels = Array.from(first!.fields.stages!.data.subarray(r * steps, (r + 1) * steps));
+      expect(labels.slice(lengths[r]!).every((label) => label === -1)).toBe(true);
+    }
+    expect(prepared.stats.classWeights).toHaveLength(5);
+  });
+});
