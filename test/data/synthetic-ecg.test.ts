@@ -76,7 +76,7 @@ describe('openSyntheticEcg: records', () => {
   it('declares the ECG-night fields with the configured epoch and feature sizes', () => {
     const dataset = openSyntheticEcg(source({ samplingRateHz: 64, epochSeconds: 20, additionalFeatures: 5 }), context);
     expect(dataset.fields).toEqual({
-      ecg: { kind: 'signal', shape: [null, 1280], dtype: 'float32' },
+      ecg: { kind: 'signal', shape: [null, 1280], dtype: 'float32', samplingRateHz: 64 },
       additional: { kind: 'features', shape: [null, 5], dtype: 'float32' },
       stages: { kind: 'label', shape: [null], dtype: 'int32' },
       weights: { kind: 'weight', shape: [null], dtype: 'float32' },

@@ -29,11 +29,18 @@ export interface WorkerContext {
   artifactRoot: string;
 }
 
-/** Runs `body` while a real Epochal worker polls a task queue of its own. */
-export async function withWorker<T>(env: TestWorkflowEnvironment, body: (context: WorkerContext) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` while a real Epochal worker polls a task queue of its own, with
+ * a fresh artifact root unless `artifactRoot` shares one between runs.
+ */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  body: (context: WorkerContext) => Promise<T>,
+  options: { artifactRoot?: string } = {},
+): Promise<T> {
   const { namespace, workflowBundlePath } = inject('temporal');
   const taskQueue = `test-${randomUUID()}`;
-  const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-runs-'));
+  const artifactRoot = options.artifactRoot ?? (await mkdtemp(join(tmpdir(), 'epochal-runs-')));
   const worker = await createEpochalWorker({
     connection: env.nativeConnection,
     namespace,
