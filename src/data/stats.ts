@@ -108,15 +108,6 @@ export function balancedClassWeights(counts: readonly number[]): number[] {
   return counts.map((n) => (n > 0 ? total / (counts.length * n) : 0));
 }
 
-/** Normalises `data` in place (`channels` = length of the last axis for per-feature shifts). */
-export function normalizeInPlace(data: Float32Array, normalization: FieldNormalization): void {
-  const channels = normalization.shift.length;
-  for (let i = 0; i < data.length; i++) {
-    const c = i % channels;
-    data[i] = (data[i]! - normalization.shift[c]!) / normalization.scale[c]!;
-  }
-}
-
 function positiveOr1(value: number): number {
   return value > 0 && Number.isFinite(value) ? value : 1;
 }

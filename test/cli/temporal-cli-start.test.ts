@@ -32,15 +32,15 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
         '--workflow-id',
         workflowId,
         '--input',
-        JSON.stringify({ trainParams: 'configs/sleepnet/train_params.json' }),
+        JSON.stringify({ trainParams: 'configs/sleepnet-small/train_params.json' }),
       ]);
       expect(started.code, started.stderr).toBe(0);
 
       const result = await temporal(['workflow', 'result', '--workflow-id', workflowId, '--output', 'json']);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stdout).toContain('"experiment": "sleepnet-synthetic"');
+      expect(result.stdout).toContain('"experiment": "sleepnet-small"');
       expect(result.stdout).toContain('COMPLETED');
-      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'reports']);
+      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'data.json', 'reports']);
       expect(await readdir(join(artifactRoot, workflowId, 'config'))).toEqual([
         'manifest.json',
         'net_params.json',
@@ -51,7 +51,7 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
         'workflow',
         'list',
         '--query',
-        `WorkflowId = '${workflowId}' AND EpochalExperiment = 'sleepnet-synthetic' AND EpochalModel = 'sleepnet'`,
+        `WorkflowId = '${workflowId}' AND EpochalExperiment = 'sleepnet-small' AND EpochalModel = 'sleepnet-small'`,
       ]);
       expect(found.code, found.stderr).toBe(0);
       expect(found.stdout).toContain(workflowId);
@@ -69,7 +69,7 @@ describe('epochal train', () => {
       const workflowId = `epochal-train-${randomUUID()}`;
       const { code, stdout, stderr } = await epochal([
         'train',
-        'configs/sleepnet/train_params.json',
+        'configs/sleepnet-small/train_params.json',
         '--address',
         address,
         '--namespace',
@@ -83,9 +83,9 @@ describe('epochal train', () => {
       expect(code, stderr).toBe(0);
       expect(stdout).toContain(`Started trainingPipeline ${workflowId}`);
       expect(stdout).toContain(`/namespaces/${namespace}/workflows/${workflowId}`);
-      expect(stdout).toContain('completed    validateConfig → buildModel');
+      expect(stdout).toContain('completed    validateConfig → prepareData → buildModel');
       const description = await env().client.workflow.getHandle(workflowId).describe();
-      expect(await description.staticSummary()).toBe('Train sleepnet · sleepnet-synthetic');
+      expect(await description.staticSummary()).toBe('Train sleepnet-small · sleepnet-small');
     });
   });
 

@@ -105,14 +105,20 @@ describe('prepareData', () => {
     const [first] = a;
     const [size, steps] = first!.fields.mask!.shape as [number, number];
     const reader = prepared.split('train');
-    const lengths = await Promise.all(first!.ids.map(async (id) => {
+    const records = await Promise.all(first!.ids.map(async (id) => {
       for (let i = 0; i < reader.length; i++) {
         const record = await reader.read(i);
-        if (record.id === id) return record.fields.stages!.shape[0]!;
+        if (record.id === id) return record;
       }
       throw new Error(id);
     }));
     await reader.close();
+    const lengths = records.map((record) => record.fields.stages!.shape[0]!);
+    // Values are normalised with the train statistics: (x - shift) / scale, per feature for `additional`.
+    const { shift, scale } = prepared.stats.normalization.additional!;
+    const raw = records[1]!.fields.additional!.data;
+    const normalised = first!.fields.additional!.data.subarray(steps * 8, steps * 8 + 8);
+    Array.from(normalised).forEach((value, f) => expect(value).toBeCloseTo((raw[f]! - shift[f]!) / scale[f]!, 5));
     expect(size).toBe(4);
     expect(steps).toBe(Math.max(...lengths));
     expect(first!.fields.ecg!.shape).toEqual([4, steps, 960]);
@@ -123,5 +129,21 @@ describe('prepareData', () => {
       expect(labels.slice(lengths[r]!).every((label) => label === -1)).toBe(true);
     }
     expect(prepared.stats.classWeights).toHaveLength(5);
+  });
+
+  it('can refill one set of arrays for every batch, giving the same values as fresh arrays', async () => {
+    const ref = await prepareData(ecgData(), { cacheRoot: await cacheRoot() });
+    const prepared = (await PreparedData.open(ref.dir))!;
+    const options = { batchSize: 3, shuffle: { seed: 2, epoch: 1 } };
+    const fresh: number[][] = [];
+    for await (const batch of batches(prepared, 'train', options)) fresh.push(Array.from(batch.fields.ecg!.data));
+    const reused: number[][] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const batch of batches(prepared, 'train', { ...options, reuseArrays: true })) {
+      reused.push(Array.from(batch.fields.ecg!.data)); // copied before asking for the next batch
+      buffers.add(batch.fields.ecg!.data.buffer);
+    }
+    expect(reused).toEqual(fresh);
+    expect(buffers.size).toBeLessThan(fresh.length);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balancedClassWeights, normalizeInPlace, TrainStatistics } from '../../src/data/stats.js';
+import { balancedClassWeights, TrainStatistics } from '../../src/data/stats.js';
 import type { FieldSpec } from '../../src/data/dataset.js';
 
 const fields: Record<string, FieldSpec> = {
@@ -39,11 +39,5 @@ describe('train statistics', () => {
     stats.add({ stages: { shape: [6], data: Int32Array.from([0, 0, 0, 1, -1, -1]) } });
     expect(stats.counts()).toEqual([3, 1, 0]);
     expect(balancedClassWeights([3, 1, 0])).toEqual([4 / 9, 4 / 3, 0]);
-  });
-
-  it('normalise values in place per feature', () => {
-    const data = Float32Array.from([1, 10, 3, 30]);
-    normalizeInPlace(data, { method: 'zscore', shift: [2, 20], scale: [1, 10] });
-    expect(Array.from(data)).toEqual([-1, -1, 1, 1]);
   });
 });

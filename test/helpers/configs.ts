@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const CONFIGS = fileURLToPath(new URL('../../configs/', import.meta.url));
 export const SLEEPNET_TRAIN = join(CONFIGS, 'sleepnet', 'train_params.json');
+/** The test-size SleepNet job: what integration tests run end to end. */
+export const SMALL_SLEEPNET_TRAIN = join(CONFIGS, 'sleepnet-small', 'train_params.json');
 export const TABULAR_TRAIN = join(CONFIGS, 'tabular-mlp', 'train_params.json');
 
 /** Copies `configs/<sample>/` into a fresh temporary folder and returns that folder. */

@@ -1,5 +1,5 @@
-/** Prints the batch order for (length, seed, epoch) as JSON: run in a separate process by the determinism test. */
+/** Prints the batch order for (seed, epoch, ...shard sizes) as JSON: run in a separate process by the determinism test. */
 import { batchOrder } from '../../src/data/batches.js';
 
-const [length, seed, epoch] = process.argv.slice(2).map(Number);
-console.log(JSON.stringify(batchOrder(length!, { seed: seed!, epoch: epoch! })));
+const [seed, epoch, ...shardSizes] = process.argv.slice(2).map(Number);
+console.log(JSON.stringify(batchOrder(shardSizes, { seed: seed!, epoch: epoch! })));

@@ -44,7 +44,7 @@ describe('trainingPipeline builds the model', () => {
       });
 
       const runDir = join(artifactRoot, workflowId);
-      expect(result.completed).toEqual(['validateConfig', 'buildModel']);
+      expect(result.completed).toEqual(['validateConfig', 'prepareData', 'buildModel']);
       expect(result.built.checkpoint.path).toBe(join(runDir, 'checkpoints', 'ckpt-000000000'));
       expect(result.built.pretrained).toEqual({ policy: 'partial', matched: previous.model.weights.length, missing: 0, unexpected: 0, shapeMismatches: 0 });
       expect(result.built.parameters).toEqual({ total: 21305, trainable: 2181, frozen: 19058, nonTrainable: 66 });

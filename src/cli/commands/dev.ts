@@ -17,7 +17,7 @@ export function registerDev(program: Command): void {
         try {
           const worker = await createEpochalWorker({ connection, namespace, artifactRoot: flags.artifactRoot });
           print.ok('Worker polling task queue "epochal". Start a run in another terminal:');
-          print.field('epochal', `TEMPORAL_ADDRESS=${server.address} npx epochal train configs/sleepnet/train_params.json`);
+          print.field('epochal', `TEMPORAL_ADDRESS=${server.address} npx epochal train configs/sleepnet-small/train_params.json`);
           print.info('Ctrl-C stops the worker and the server.');
           await worker.run(); // returns once Ctrl-C (SIGINT/SIGTERM) has drained the worker
         } finally {

@@ -9,7 +9,8 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import h5wasm, { type Dataset as H5Dataset, type File as H5File } from 'h5wasm/node';
+import type H5wasmLibrary from 'h5wasm/node';
+import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { DataSource } from '../../config/data/sources.js';
 import { DataError } from '../../errors.js';
@@ -24,14 +25,28 @@ type DatasetKey = keyof Hdf5SourceConfig['datasets'];
 const FILE_PADDING = -1;
 const SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
 
+type H5wasm = typeof H5wasmLibrary;
+let h5wasm: H5wasm | undefined;
 let initialized: Promise<void> | undefined;
 
-/** Loads h5wasm once, making HDF5 errors throw (with HDF5's message) instead of printing to stderr. */
+/**
+ * Loads h5wasm once, on first use (its WebAssembly heap costs hundreds of MB
+ * of resident memory, so only processes that read HDF5 pay for it), making
+ * HDF5 errors throw (with HDF5's message) instead of printing to stderr.
+ */
 function initH5wasm(): Promise<void> {
-  initialized ??= h5wasm.ready.then((module) => {
+  initialized ??= import('h5wasm/node').then(async ({ default: lib }) => {
+    const module = await lib.ready;
     module.activate_throwing_error_handler();
+    h5wasm = lib;
   });
   return initialized;
+}
+
+/** The loaded h5wasm library (after `initH5wasm`). */
+function lib(): H5wasm {
+  if (!h5wasm) throw new Error('h5wasm is used before initH5wasm() resolved.');
+  return h5wasm;
 }
 
 /** Opens the nights in `source.files` as a dataset; a `DataError` when a file is missing or the first one is not in the layout. */
@@ -239,7 +254,7 @@ function withFile<T>(file: string, read: (h5: H5File) => T): T {
     });
   let h5: H5File;
   try {
-    h5 = new h5wasm.File(file, 'r');
+    h5 = new (lib().File)(file, 'r');
   } catch (error) {
     throw unreadable(error);
   }
@@ -281,7 +296,7 @@ async function checkSignature(file: string): Promise<void> {
 function readDataset(h5: H5File, file: string, source: Hdf5SourceConfig, key: DatasetKey, required = true): H5Dataset | undefined {
   const name = source.datasets[key];
   const entity = h5.get(name);
-  if (entity instanceof h5wasm.Dataset) return entity;
+  if (entity instanceof lib().Dataset) return entity;
   if (!entity && !required) return undefined;
   const names = h5.keys();
   const found = entity ? `it is a ${entity.constructor.name.toLowerCase()}` : `the file has ${names.length === 0 ? 'none' : quoteList(names)}`;

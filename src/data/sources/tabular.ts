@@ -191,6 +191,9 @@ export class OffsetTable {
  */
 export class LazyFile {
   private opened: Promise<FileHandle> | undefined;
+  /** The last block read: records are mostly read in order, so one read-ahead block saves a read per record. */
+  private block: { start: number; bytes: Buffer } | undefined;
+  private static readonly BLOCK_BYTES = 256 * 1024;
 
   constructor(
     readonly path: string,
@@ -200,11 +203,38 @@ export class LazyFile {
 
   /** Reads `length` bytes at byte `position`; a `DataError` when the file ends first. */
   async read(position: number, length: number): Promise<Buffer> {
+    const cached = this.block;
+    if (cached && position >= cached.start && position + length <= cached.start + cached.bytes.length) {
+      return cached.bytes.subarray(position - cached.start, position - cached.start + length);
+    }
+    if (length < LazyFile.BLOCK_BYTES) {
+      const block = await this.readAtMost(position, LazyFile.BLOCK_BYTES);
+      if (block.length >= length) {
+        this.block = { start: position, bytes: block };
+        return block.subarray(0, length);
+      }
+    }
+    return this.readExactly(position, length);
+  }
+
+  /** Up to `length` bytes at `position` (fewer at the end of the file). */
+  private async readAtMost(position: number, length: number): Promise<Buffer> {
+    const handle = await this.handle();
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, position);
+    return bytes.subarray(0, bytesRead);
+  }
+
+  private handle(): Promise<FileHandle> {
     this.opened ??= open(this.path, 'r').catch((error: unknown) => {
       this.opened = undefined;
       throw fileError(this.shownAs, error);
     });
-    const handle = await this.opened;
+    return this.opened;
+  }
+
+  private async readExactly(position: number, length: number): Promise<Buffer> {
+    const handle = await this.handle();
     const bytes = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
