@@ -67,7 +67,10 @@ export function printResult(result: Awaited<ReturnType<StartedRun['handle']['res
   if (result.notImplemented.length > 0) print.field('not built', `${result.notImplemented.join(', ')} (coming in later issues)`);
   print.field('run folder', result.runDir);
   print.field('config', `${result.config.dir} (train ${result.config.train.sha256.slice(0, 12)}…)`);
-  const { built } = result;
+  const { data, built } = result;
+  const { train, validation, test } = data.records;
+  print.field('data', `${train} train, ${validation} validation, ${test} test records (${data.reused ? 'reused' : 'prepared'} ${data.dir})`);
+  for (const warning of data.warnings) print.field('warning', warning);
   const { total, trainable, frozen } = built.parameters;
   print.field('model', `${total.toLocaleString('en')} parameters: ${trainable.toLocaleString('en')} trainable, ${frozen.toLocaleString('en')} frozen (${built.backend})`);
   print.field('checkpoint', built.checkpoint.path);
