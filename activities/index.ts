@@ -6,13 +6,19 @@
 import { mapFailures } from '../src/temporal/failures.js';
 import { buildModelActivity } from './build-model.js';
 import type { ActivityDeps } from './deps.js';
+import { evaluateActivity } from './evaluate.js';
+import { exportModelActivity } from './export-model.js';
 import { prepareDataActivity } from './prepare-data.js';
+import { trainChunkActivity } from './train-chunk.js';
 import { validateConfigActivity } from './validate-config.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { ValidateConfigInput, ValidatedConfig } from './validate-config.js';
 export type { BuiltModel } from './build-model.js';
 export type { PreparedRef } from './prepare-data.js';
+export type { ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
+export type { Evaluation, SplitEvaluation } from './evaluate.js';
+export type { ExportResult } from './export-model.js';
 
 /** The activities a worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +26,9 @@ export function createActivities(deps: ActivityDeps) {
     validateConfig: mapFailures(validateConfigActivity(deps)),
     prepareData: mapFailures(prepareDataActivity()),
     buildModel: mapFailures(buildModelActivity()),
+    trainChunk: mapFailures(trainChunkActivity()),
+    evaluate: mapFailures(evaluateActivity()),
+    exportModel: mapFailures(exportModelActivity()),
   };
 }
 

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { runFolder } from '../src/artifacts/run-folder.js';
 import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
 import { readConfigSnapshot, writeConfigSnapshot, type ConfigSnapshot } from '../src/pipeline/config-snapshot.js';
+import { trainingPlan, type TrainingPlan } from '../src/pipeline/plan.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface ValidateConfigInput {
@@ -25,6 +26,8 @@ export interface ValidatedConfig {
   experiment: string;
   model: string;
   snapshot: ConfigSnapshot;
+  /** What the workflow needs to drive training. */
+  plan: TrainingPlan;
   /** True when an earlier attempt of this same execution had already written the snapshot. */
   reused: boolean;
 }
@@ -45,6 +48,7 @@ export function validateConfigActivity(deps: ActivityDeps) {
       experiment: config.train.experiment,
       model: config.net.name,
       snapshot,
+      plan: trainingPlan((await loadTrainConfig(snapshot.train.path)).train), // from the snapshot: what the run will use
       reused,
     };
   };

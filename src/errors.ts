@@ -113,3 +113,48 @@ export class DataError extends EpochalError {
     return this.location;
   }
 }
+
+/**
+ * An Epochal error raised in another process (the training process) and
+ * carried over IPC: same type, message, details and retryability.
+ */
+export class ForwardedError extends EpochalError {
+  constructor(
+    readonly type: string,
+    message: string,
+    private readonly forwardedDetails: unknown,
+    override readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ForwardedError';
+  }
+
+  details(): unknown {
+    return this.forwardedDetails;
+  }
+}
+
+/** An error as plain data, to send between processes. */
+export interface SerializedError {
+  message: string;
+  stack?: string;
+  /** Present for Epochal errors. */
+  epochal?: { type: string; details: unknown; retryable: boolean };
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof EpochalError) {
+    return { message: error.message, epochal: { type: error.type, details: error.details(), retryable: error.retryable } };
+  }
+  return error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : { message: String(error) };
+}
+
+export function deserializeError(serialized: SerializedError): Error {
+  if (serialized.epochal) {
+    const { type, details, retryable } = serialized.epochal;
+    return new ForwardedError(type, serialized.message, details, retryable);
+  }
+  const error = new Error(serialized.message);
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
+}

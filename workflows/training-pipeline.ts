@@ -1,19 +1,35 @@
 /**
  * `trainingPipeline`: the durable training job. Stages run as activities:
- * validateConfig → prepareData → buildModel → trainChunk… → evaluate → export.
- * Only the stages that exist run; the result says which ran and which are not
- * built yet, so nothing pretends to train.
+ * validateConfig → prepareData → buildModel → trainChunk… → evaluate → exportModel.
+ * Training runs in chunks of epochs on the training task queue, each resuming
+ * from the last committed checkpoint, so a crashed worker costs at most one
+ * checkpoint interval. Signals pause, resume and stop it at chunk boundaries;
+ * updates extend the epoch budget or change the learning rate; the `progress`
+ * query says where it stands. Long runs continue as new, carrying their state.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyActivities,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
   setCurrentDetails,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BuiltModel, EpochalActivities, PreparedRef, ValidatedConfig } from '../activities/index.js';
-import { EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
+import type { BuiltModel, ChunkResult, EpochRecord, Evaluation, ExportResult, PreparedRef, ValidatedConfig } from '../activities/index.js';
+import {
+  extendEpochsUpdate,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  setLearningRateUpdate,
+  stopSignal,
+  type Phase,
+  type Progress,
+} from './definitions.js';
+import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
+import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
+import { bestOf, chunkEnd, etaSeconds, startTraining, thawReached, type TrainingState } from './training-state.js';
 
 /** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
 export interface TrainingPipelineInput {
@@ -21,125 +37,220 @@ export interface TrainingPipelineInput {
   trainParams: string | Record<string, unknown>;
   /** Run folder name under the artifact root; the workflow id when absent. */
   runId?: string;
+  /** Run training on this task queue instead of train_params' `training.taskQueue`. */
+  trainingTaskQueue?: string;
+  /** Continue as new after this many chunks in one workflow run (besides when the server suggests it). */
+  chunksPerRun?: number;
+  /** Set by continue-as-new: the state to carry on from. Never set it yourself. */
+  resume?: TrainingState;
 }
 
 /** Every stage of the pipeline, in order. */
 export const PIPELINE_STAGES = ['validateConfig', 'prepareData', 'buildModel', 'train', 'evaluate', 'export'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
-/** Stages that exist so far; the others are reported as not implemented. */
-const IMPLEMENTED: readonly PipelineStage[] = ['validateConfig', 'prepareData', 'buildModel'];
-
 export interface TrainingPipelineResult {
   runId: string;
   runDir: string;
   experiment: string;
   model: string;
-  /** Stages that ran, in order. */
   completed: PipelineStage[];
-  /** Stages of the pipeline that do not exist yet and were skipped. */
-  notImplemented: PipelineStage[];
   config: ValidatedConfig['snapshot'];
-  /** The prepared data: shards, statistics, split sizes, and whether an earlier preparation was reused. */
   data: PreparedRef;
-  /** The built network: initial checkpoint, freezing and pretrained reports, parameter counts. */
   built: BuiltModel;
+  training: {
+    epochs: number;
+    step: number;
+    /** budget: the epoch budget was spent; earlyStopping: the monitored metric stopped improving; stopped: a stop signal. */
+    ended: 'budget' | 'earlyStopping' | 'stopped';
+    checkpoint: string;
+    history: EpochRecord[];
+    best?: { monitor: string; value: number; epoch?: number };
+  };
+  evaluation: Evaluation;
+  exported: ExportResult;
 }
 
-/** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
-const USER_ERRORS = ['InvalidConfig', 'InvalidData', 'IncompatibleWeights', 'CorruptCheckpoint'];
-
-const { validateConfig } = proxyActivities<EpochalActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: USER_ERRORS,
-  },
-});
-
-const { prepareData } = proxyActivities<EpochalActivities>({
-  startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: USER_ERRORS,
-  },
-});
-
-const { buildModel } = proxyActivities<EpochalActivities>({
-  startToCloseTimeout: '15 minutes',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: USER_ERRORS,
-  },
-});
-
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
-  const runId = input.runId ?? workflowInfo().workflowId;
-  enterStage('validateConfig', 'Validating configs');
-  const validated = await surfaceUserErrors(validateConfig({ trainParams: input.trainParams, runId }));
-  upsertSearchAttributes([
-    { key: EXPERIMENT, value: validated.experiment },
-    { key: MODEL, value: validated.model },
-  ]);
+  const control = { phase: 'validating' as Phase, paused: false, stopRequested: false, extraEpochs: 0, learningRate: undefined as number | undefined };
+  let state: TrainingState | undefined = input.resume;
+  const open = () => !['evaluating', 'exporting', 'done'].includes(control.phase);
 
-  enterStage('prepareData', 'Preparing data');
-  const data = await surfaceUserErrors(prepareData(validated));
-
-  enterStage('buildModel', `Building ${validated.model}`);
-  const built = await surfaceUserErrors(buildModel({ ...validated, dataFields: data.fields }));
-
-  const notImplemented = PIPELINE_STAGES.filter((stage) => !IMPLEMENTED.includes(stage));
-  setCurrentDetails(
-    `${validated.model} built on ${built.backend}: ${built.parameters.trainable} trainable and ` +
-      `${built.parameters.frozen} frozen parameters; initial checkpoint ${built.checkpoint.path}. ` +
-      `Not implemented yet: ${notImplemented.join(', ')}.`,
+  setHandler(pauseSignal, () => void (control.paused = true));
+  setHandler(resumeSignal, () => void (control.paused = false));
+  setHandler(stopSignal, () => void (control.stopRequested = true));
+  setHandler(
+    extendEpochsUpdate,
+    (epochs) => {
+      if (state) state.epochs += epochs;
+      else control.extraEpochs += epochs;
+      return state?.epochs ?? control.extraEpochs;
+    },
+    {
+      validator: (epochs) => {
+        if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100_000) throw new Error(`Expected a whole number of epochs from 1 to 100000, but got ${epochs}.`);
+        if (!open()) throw new Error(`Training has ended (${control.phase}); start a new run, or fine-tune from this one.`);
+      },
+    },
   );
+  setHandler(
+    setLearningRateUpdate,
+    (learningRate) => {
+      control.learningRate = learningRate;
+      if (state) state.learningRate = learningRate;
+      return learningRate;
+    },
+    {
+      validator: (learningRate) => {
+        if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0 || learningRate > 10) {
+          throw new Error(`Expected a learning rate above 0 and at most 10, but got ${learningRate}.`);
+        }
+        if (!open()) throw new Error(`Training has ended (${control.phase}); the learning rate can no longer change.`);
+      },
+    },
+  );
+  setHandler(progressQuery, (): Progress => progress(control, state));
+
+  const enter = (phase: Phase, stage: string, details: string) => {
+    control.phase = phase;
+    upsertSearchAttributes([{ key: STAGE, value: stage }]);
+    setCurrentDetails(details);
+  };
+
+  if (!state) {
+    const runId = input.runId ?? workflowInfo().workflowId;
+    const timings: Record<string, number> = {};
+    const timed = async <T>(stage: string, work: Promise<T>): Promise<T> => {
+      const started = Date.now();
+      const result = await work;
+      timings[stage] = (Date.now() - started) / 1000;
+      return result;
+    };
+    enter('validating', 'validateConfig', 'Validating configs…');
+    const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId })));
+    upsertSearchAttributes([
+      { key: EXPERIMENT, value: validated.experiment },
+      { key: MODEL, value: validated.model },
+    ]);
+    enter('preparing', 'prepareData', 'Preparing data…');
+    const data = await timed('prepareData', surfaceUserErrors(activities.prepareData(validated)));
+    enter('building', 'buildModel', `Building ${validated.model}…`);
+    const built = await timed('buildModel', surfaceUserErrors(activities.buildModel({ ...validated, dataFields: data.fields })));
+    state = startTraining({ validated, data, built, trainingTaskQueue: input.trainingTaskQueue });
+    state.timings = timings;
+    state.epochs += control.extraEpochs;
+    if (control.learningRate !== undefined) state.learningRate = control.learningRate;
+  }
+  control.paused ||= state.paused;
+  control.stopRequested ||= state.stopRequested;
+
+  const training = trainingActivities(state.trainingTaskQueue, state.validated.plan.heartbeatTimeoutSeconds);
+  let chunksThisRun = 0;
+  while (state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped) {
+    if (control.paused) {
+      enter('paused', 'train', `Paused after epoch ${state.epoch} of ${state.epochs}; send "resume" to continue.`);
+      await condition(() => !control.paused || control.stopRequested);
+      if (control.stopRequested) break;
+    }
+    thawReached(state);
+    const untilEpoch = chunkEnd(state);
+    enter('training', 'train', `Training epochs ${state.epoch + 1}–${untilEpoch} of ${state.epochs}…`);
+    const chunkStarted = Date.now();
+    const chunk: ChunkResult = await surfaceUserErrors(
+      training.trainChunk({
+        config: state.validated,
+        preparedDir: state.data.dir,
+        committed: state.checkpoint,
+        fromEpoch: state.epoch,
+        untilEpoch,
+        unfrozen: state.unfrozen,
+        learningRate: state.learningRate,
+        earlyStopping: state.earlyStopping,
+      }),
+    );
+    state.trainSeconds += (Date.now() - chunkStarted) / 1000;
+    state.trainedEpochs += chunk.epoch - state.epoch;
+    state.epoch = chunk.epoch;
+    state.step = chunk.step;
+    state.checkpoint = { ...chunk.checkpoint, step: chunk.step };
+    state.history.push(...chunk.history);
+    state.earlyStopping = chunk.earlyStopping;
+    state.earlyStopped = chunk.earlyStopped;
+    const best = bestOf(state);
+    if (best) upsertSearchAttributes([{ key: BEST_METRIC, value: best.value }]);
+    chunksThisRun += 1;
+    const moreToDo = state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped;
+    if (moreToDo && (workflowInfo().continueAsNewSuggested || (input.chunksPerRun !== undefined && chunksThisRun >= input.chunksPerRun))) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof trainingPipeline>({ ...input, resume: { ...state, paused: control.paused, stopRequested: control.stopRequested } });
+    }
+  }
+  const ended = control.stopRequested ? 'stopped' : state.earlyStopped ? 'earlyStopping' : 'budget';
+  state.timings.train = state.trainSeconds;
+
+  enter('evaluating', 'evaluate', 'Evaluating on the test split…');
+  const evaluateStarted = Date.now();
+  const evaluation = await surfaceUserErrors(
+    training.evaluate({ config: state.validated, preparedDir: state.data.dir, checkpoint: state.checkpoint.path }),
+  );
+  state.timings.evaluate = (Date.now() - evaluateStarted) / 1000;
+
+  enter('exporting', 'export', 'Exporting the model…');
+  const best = bestOf(state);
+  const exported = await surfaceUserErrors(
+    activities.exportModel({
+      artifactRoot: state.validated.artifactRoot,
+      runId: state.validated.runId,
+      checkpoint: state.checkpoint.path,
+      config: state.validated.snapshot,
+      data: { fingerprint: state.data.fingerprint, dir: state.data.dir, records: state.data.records },
+      backend: state.built.backend,
+      history: state.history,
+      ...(best ? { best } : {}),
+      ...(evaluation.test ? { test: evaluation.test } : {}),
+      timings: state.timings,
+      ended,
+    }),
+  );
+  const kappa = evaluation.test ? `, test kappa ${evaluation.test.cohenKappa.toFixed(3)}` : '';
+  enter('done', 'done', `Trained ${state.epoch} epochs (${ended})${kappa}; model in ${exported.model.path}.`);
   return {
-    runId,
-    runDir: validated.runDir,
-    experiment: validated.experiment,
-    model: validated.model,
-    completed: [...IMPLEMENTED],
-    notImplemented,
-    config: validated.snapshot,
-    data,
-    built,
+    runId: state.validated.runId,
+    runDir: state.validated.runDir,
+    experiment: state.validated.experiment,
+    model: state.validated.model,
+    completed: [...PIPELINE_STAGES],
+    config: state.validated.snapshot,
+    data: state.data,
+    built: state.built,
+    training: {
+      epochs: state.epoch,
+      step: state.step,
+      ended,
+      checkpoint: state.checkpoint.path,
+      history: state.history,
+      ...(best ? { best } : {}),
+    },
+    evaluation,
+    exported,
   };
 }
 
-function enterStage(stage: PipelineStage, details: string): void {
-  upsertSearchAttributes([{ key: STAGE, value: stage }]);
-  setCurrentDetails(`${details}…`);
-}
-
-/**
- * A user-fixable activity failure (bad config, data or weights) fails the
- * whole workflow with the same type, message and details, so the problem is
- * what the UI and `temporal workflow result` show first.
- */
-async function surfaceUserErrors<T>(activity: Promise<T>): Promise<T> {
-  try {
-    return await activity;
-  } catch (error) {
-    const cause = error instanceof ActivityFailure ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.nonRetryable) {
-      throw ApplicationFailure.create({
-        type: cause.type ?? 'EpochalError',
-        message: cause.message,
-        details: cause.details ?? [],
-        nonRetryable: true,
-      });
-    }
-    throw error;
-  }
+function progress(control: { phase: Phase; paused: boolean; stopRequested: boolean; learningRate?: number }, state: TrainingState | undefined): Progress {
+  const best = state && bestOf(state);
+  const eta = state && etaSeconds(state);
+  return {
+    phase: control.phase,
+    epoch: state?.epoch ?? 0,
+    epochs: state?.epochs ?? 0,
+    step: state?.step ?? 0,
+    ...(state?.history.length ? { latest: state.history[state.history.length - 1]! } : {}),
+    ...(best ? { best } : {}),
+    ...(eta !== undefined ? { etaSeconds: eta } : {}),
+    learningRate: state?.learningRate ?? control.learningRate ?? 0,
+    ...(state ? { checkpoint: state.checkpoint.path } : {}),
+    paused: control.paused,
+    stopRequested: control.stopRequested,
+    history: state?.history ?? [],
+  };
 }

@@ -19,13 +19,19 @@ export async function writeJsonAtomically(path: string, value: unknown): Promise
  * Builds a folder under a temporary name with `fill`, then swaps it in for
  * `target` (replacing any previous one), so `target` is always complete.
  */
-export async function writeFolderAtomically(target: string, fill: (staging: string) => Promise<void>): Promise<void> {
+export async function writeFolderAtomically(
+  target: string,
+  fill: (staging: string) => Promise<void>,
+  /** Runs after `fill`, before the swap (fault injection in crash tests). */
+  beforeCommit?: (staging: string) => Promise<void>,
+): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const staging = `${target}.staging-${suffix}`;
   const retired = `${target}.retired-${suffix}`;
   await mkdir(staging, { recursive: true });
   try {
     await fill(staging);
+    await beforeCommit?.(staging);
     await rename(target, retired).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });

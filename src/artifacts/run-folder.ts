@@ -34,5 +34,10 @@ export function folderName(runId: string): string {
 
 /** The folder of the checkpoint taken after `step` optimizer steps (zero-padded so names sort by step). */
 export function checkpointFolder(folder: RunFolder, step: number): string {
-  return join(folder.checkpoints, `ckpt-${String(step).padStart(9, '0')}`);
+  return checkpointPath(folder.checkpoints, step);
+}
+
+/** `ckpt-<step>` under a checkpoints folder. */
+export function checkpointPath(checkpoints: string, step: number): string {
+  return join(checkpoints, `ckpt-${String(step).padStart(9, '0')}`);
 }

@@ -59,6 +59,8 @@ interface OptimizerFile {
 export async function writeCheckpoint(
   dir: string,
   contents: { model: tf.LayersModel; optimizer?: TrainingOptimizer; state: CheckpointState },
+  /** Runs once the files are written, before the folder is renamed into place (crash tests pause here). */
+  beforeCommit?: (staging: string) => Promise<void>,
 ): Promise<CheckpointRef> {
   await writeFolderAtomically(dir, async (staging) => {
     await contents.model.save(folderHandler(staging));
@@ -75,7 +77,7 @@ export async function writeCheckpoint(
     );
     const manifest: CheckpointManifest = { format: CHECKPOINT_FORMAT, createdAt: new Date().toISOString(), files };
     await writeJsonAtomically(join(staging, FILES.manifest), manifest);
-  });
+  }, beforeCommit);
   return { path: dir, manifestSha256: sha256(await readFile(join(dir, FILES.manifest))) };
 }
 

@@ -12,6 +12,8 @@ export interface StartTrainingOptions {
   config: TrainConfig;
   workflowId?: string;
   taskQueue?: string;
+  /** Train on this task queue rather than the config's `training.taskQueue`. */
+  trainingTaskQueue?: string;
 }
 
 export interface StartedRun {
@@ -26,7 +28,7 @@ export async function startTrainingPipeline(client: Client, options: StartTraini
   const handle = await client.workflow.start<typeof trainingPipeline>('trainingPipeline', {
     taskQueue: options.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
     workflowId,
-    args: [{ trainParams: options.trainParams }],
+    args: [{ trainParams: options.trainParams, ...(options.trainingTaskQueue ? { trainingTaskQueue: options.trainingTaskQueue } : {}) }],
     staticSummary: `Train ${net.name} · ${train.experiment}`,
     staticDetails: [
       `**Experiment** ${train.experiment}  `,

@@ -1,7 +1,9 @@
 /**
- * An Epochal worker: the bundled workflows and the stage activities on one
- * task queue, against any cluster. The CLI (`epochal worker`, `epochal dev`),
- * the demo and the integration tests all build their workers here.
+ * Epochal workers: the bundled workflows and the stage activities on the
+ * orchestration task queue, and training (chunks, evaluation) on the training
+ * task queue, one activity at a time. A process serves either or both. The
+ * CLI (`epochal worker`, `epochal dev`), the demo and the integration tests
+ * all build their workers here.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +15,16 @@ import { ensureSearchAttributes } from './search-attributes.js';
 /** The workflow module the worker bundles. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
+/** The default training task queue (train_params `training.taskQueue`). */
+export const TRAINING_TASK_QUEUE = 'epochal-gpu';
+
 export interface EpochalWorkerOptions {
   connection: NativeConnection;
   namespace: string;
-  /** Task queue to poll (default `epochal`). */
-  taskQueue?: string;
+  /** Orchestration task queue to poll (default `epochal`); `false` to serve training only. */
+  taskQueue?: string | false;
+  /** Training task queue to poll (default `epochal-gpu`); `false` to serve orchestration only. */
+  trainingTaskQueue?: string | false;
   /** Default artifact root (default `$EPOCHAL_ARTIFACT_ROOT`, else `runs/` in the working folder). */
   artifactRoot?: string;
   /** Folder relative config paths resolve against (default: the working folder). */
@@ -26,23 +33,63 @@ export interface EpochalWorkerOptions {
   workflowBundlePath?: string;
 }
 
+/** The workers of one process, run and stopped together. */
+export interface EpochalWorkers {
+  workers: Worker[];
+  /** Runs until shutdown (Ctrl-C / SIGTERM, or `shutdown()`). */
+  run(): Promise<void>;
+  /** Runs while `work` is pending, then shuts down. */
+  runUntil<T>(work: Promise<T>): Promise<T>;
+  shutdown(): void;
+}
+
 /** The artifact root a worker uses when neither the config nor its options name one. */
 export function defaultArtifactRoot(cwd = process.cwd()): string {
   return resolve(cwd, process.env.EPOCHAL_ARTIFACT_ROOT ?? 'runs');
 }
 
-/** Creates (does not run) a worker; registers Epochal's search attributes first if the namespace lacks them. */
-export async function createEpochalWorker(options: EpochalWorkerOptions): Promise<Worker> {
+/** Creates (does not run) the workers; registers Epochal's search attributes first if the namespace lacks them. */
+export async function createEpochalWorkers(options: EpochalWorkerOptions): Promise<EpochalWorkers> {
   await ensureSearchAttributes(options.connection, options.namespace);
   const cwd = options.cwd ?? process.cwd();
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
-      : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ artifactRoot: options.artifactRoot ?? defaultArtifactRoot(cwd), cwd }),
-    shutdownGraceTime: '10 seconds',
-  });
+  const activities = createActivities({ artifactRoot: options.artifactRoot ?? defaultArtifactRoot(cwd), cwd });
+  const common = { connection: options.connection, namespace: options.namespace, activities };
+  const workers: Worker[] = [];
+  const orchestration = options.taskQueue === undefined ? ORCHESTRATION_TASK_QUEUE : options.taskQueue;
+  if (orchestration !== false) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: orchestration,
+        ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+        shutdownGraceTime: '10 seconds',
+      }),
+    );
+  }
+  const training = options.trainingTaskQueue === undefined ? TRAINING_TASK_QUEUE : options.trainingTaskQueue;
+  if (training !== false) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: training,
+        // One chunk at a time: training takes the whole accelerator (or CPU).
+        maxConcurrentActivityTaskExecutions: 1,
+        // On shutdown the running chunk is cancelled at once: it saves at the next step and another worker resumes it.
+        shutdownGraceTime: '1 second',
+        // Checkpoint paths reach the server within a second, so a retry loses as little as possible.
+        defaultHeartbeatThrottleInterval: '1 second',
+        maxHeartbeatThrottleInterval: '2 seconds',
+      }),
+    );
+  }
+  if (workers.length === 0) throw new Error('A worker must serve the orchestration task queue, the training task queue, or both.');
+  return {
+    workers,
+    run: async () => {
+      await Promise.all(workers.map((worker) => worker.run()));
+    },
+    runUntil: <T>(work: Promise<T>) =>
+      workers.reduce<() => Promise<T>>((inner, worker) => () => worker.runUntil(inner), () => work)(),
+    shutdown: () => workers.forEach((worker) => worker.shutdown()),
+  };
 }

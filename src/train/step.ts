@@ -4,10 +4,11 @@ import { setTrainingStep } from '../model/training-step.js';
 import { maskedCrossEntropy, type CrossEntropyOptions } from './loss.js';
 import type { TrainingOptimizer } from './optimizer.js';
 
-/** A batch: one tensor per model input (in the model's input order) and the labels. */
+/** A batch: one tensor per model input (in the model's input order), the labels, and optional per-position weights. */
 export interface Batch {
   inputs: tf.Tensor[];
   labels: tf.Tensor;
+  weights?: tf.Tensor;
 }
 
 /**
@@ -24,7 +25,7 @@ export function trainStep(
   setTrainingStep(step);
   return optimizer.step(() => {
     const probs = model.apply(batch.inputs, { training: true }) as tf.Tensor;
-    const loss = maskedCrossEntropy(batch.labels, probs, options);
+    const loss = maskedCrossEntropy(batch.labels, probs, { ...options, ...(batch.weights ? { sampleWeights: batch.weights } : {}) });
     const penalties = model.calculateLosses();
     return (penalties.length > 0 ? tf.add(loss, tf.addN(penalties)) : loss) as tf.Scalar;
   }, options.clipNorm);

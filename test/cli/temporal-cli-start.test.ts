@@ -3,7 +3,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { brokenSleepnet } from '../helpers/configs.js';
+import { brokenSleepnet, quickSleepnet } from '../helpers/configs.js';
 import { useSuiteServer, withWorker } from '../helpers/temporal.js';
 import { epochal, EPOCHAL_BIN, run, startUntil, stop } from '../helpers/processes.js';
 
@@ -13,9 +13,10 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
   it('is executed by an `epochal worker` process and completes', async () => {
     const taskQueue = `cli-${randomUUID()}`;
     const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-cli-runs-'));
+    const trainParams = await quickSleepnet(1);
     const worker = await startUntil(
       process.execPath,
-      [EPOCHAL_BIN, 'worker', '--task-queue', taskQueue, '--artifact-root', artifactRoot],
+      [EPOCHAL_BIN, 'worker', '--task-queue', taskQueue, '--training-task-queue', `${taskQueue}-training`, '--artifact-root', artifactRoot],
       'Worker polling',
       { env: { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } },
     );
@@ -32,7 +33,7 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
         '--workflow-id',
         workflowId,
         '--input',
-        JSON.stringify({ trainParams: 'configs/sleepnet-small/train_params.json' }),
+        JSON.stringify({ trainParams, trainingTaskQueue: `${taskQueue}-training` }),
       ]);
       expect(started.code, started.stderr).toBe(0);
 
@@ -40,7 +41,7 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('"experiment": "sleepnet-small"');
       expect(result.stdout).toContain('COMPLETED');
-      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'data.json', 'reports']);
+      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'data.json', 'manifest.json', 'metrics.json', 'model', 'reports']);
       expect(await readdir(join(artifactRoot, workflowId, 'config'))).toEqual([
         'manifest.json',
         'net_params.json',
@@ -65,11 +66,14 @@ describe('epochal train', () => {
   const env = useSuiteServer();
 
   it('starts trainingPipeline, prints its id and UI link, and with --wait its result', async () => {
-    await withWorker(env(), async ({ taskQueue }) => {
+    const trainParams = await quickSleepnet(2);
+    await withWorker(env(), async ({ taskQueue, trainingTaskQueue }) => {
       const workflowId = `epochal-train-${randomUUID()}`;
       const { code, stdout, stderr } = await epochal([
         'train',
-        'configs/sleepnet-small/train_params.json',
+        trainParams,
+        '--training-task-queue',
+        trainingTaskQueue,
         '--address',
         address,
         '--namespace',
@@ -83,7 +87,9 @@ describe('epochal train', () => {
       expect(code, stderr).toBe(0);
       expect(stdout).toContain(`Started trainingPipeline ${workflowId}`);
       expect(stdout).toContain(`/namespaces/${namespace}/workflows/${workflowId}`);
-      expect(stdout).toContain('completed    validateConfig → prepareData → buildModel');
+      expect(stdout).toContain('stages       validateConfig → prepareData → buildModel → train → evaluate → export');
+      expect(stdout).toMatch(/epoch 2\/2: loss \d+\.\d{4}/); // progress, one line per epoch off a terminal
+      expect(stdout).toMatch(/test +loss \d+\.\d{4}, accuracy \d\.\d{3}, Cohen's kappa -?\d\.\d{3}/);
       const description = await env().client.workflow.getHandle(workflowId).describe();
       expect(await description.staticSummary()).toBe('Train sleepnet-small · sleepnet-small');
     });

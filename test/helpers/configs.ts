@@ -41,3 +41,19 @@ export async function brokenSleepnet(): Promise<string> {
   });
   return dir;
 }
+
+/**
+ * A quick copy of the small SleepNet job for tests that run the pipeline but
+ * are not about learning: 12 short nights, `epochs` epochs, one per chunk.
+ */
+export async function quickSleepnet(epochs = 2): Promise<string> {
+  const dir = await copySample('sleepnet-small');
+  await editJson(join(dir, 'train_params.json'), (train) => {
+    train.data.source.subjects = 12;
+    train.data.source.nightEpochs = { min: 40, max: 60 };
+    train.training.epochs = epochs;
+    train.training.epochsPerChunk = 1;
+    train.training.checkpointEverySteps = 2;
+  });
+  return join(dir, 'train_params.json');
+}

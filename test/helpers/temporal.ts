@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { createEpochalWorker } from '../../src/temporal/worker.js';
+import { createEpochalWorkers } from '../../src/temporal/worker.js';
+import type { trainingPipeline, TrainingPipelineInput, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
 
 /**
  * Connects the calling test file to the suite's dev server (started once by
@@ -25,12 +26,14 @@ export function useSuiteServer(): () => TestWorkflowEnvironment {
 export interface WorkerContext {
   client: Client;
   taskQueue: string;
+  /** The training task queue of this test's workers: pass it as the workflow's `trainingTaskQueue`. */
+  trainingTaskQueue: string;
   /** A fresh artifact root for this test. */
   artifactRoot: string;
 }
 
 /**
- * Runs `body` while a real Epochal worker polls a task queue of its own, with
+ * Runs `body` while real Epochal workers poll task queues of their own (orchestration and training), with
  * a fresh artifact root unless `artifactRoot` shares one between runs.
  */
 export async function withWorker<T>(
@@ -41,12 +44,27 @@ export async function withWorker<T>(
   const { namespace, workflowBundlePath } = inject('temporal');
   const taskQueue = `test-${randomUUID()}`;
   const artifactRoot = options.artifactRoot ?? (await mkdtemp(join(tmpdir(), 'epochal-runs-')));
-  const worker = await createEpochalWorker({
+  const trainingTaskQueue = `${taskQueue}-training`;
+  const workers = await createEpochalWorkers({
     connection: env.nativeConnection,
     namespace,
     taskQueue,
+    trainingTaskQueue,
     artifactRoot,
     workflowBundlePath,
   });
-  return worker.runUntil(body({ client: env.client, taskQueue, artifactRoot }));
+  return workers.runUntil(body({ client: env.client, taskQueue, trainingTaskQueue, artifactRoot }));
+}
+
+/** Starts trainingPipeline on this test's workers (both task queues) and waits for its result. */
+export function runPipeline(
+  context: WorkerContext,
+  input: Omit<TrainingPipelineInput, 'trainingTaskQueue'>,
+  workflowId = `pipeline-${randomUUID()}`,
+): Promise<TrainingPipelineResult> {
+  return context.client.workflow.execute<typeof trainingPipeline>('trainingPipeline', {
+    taskQueue: context.taskQueue,
+    workflowId,
+    args: [{ ...input, trainingTaskQueue: context.trainingTaskQueue }],
+  });
 }

@@ -7,33 +7,28 @@ import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/config/read-json.js';
 import type { ConfigIssue } from '../../src/config/issues.js';
-import { EXPERIMENT, MODEL, STAGE } from '../../workflows/search-attributes.js';
-import type { trainingPipeline } from '../../workflows/training-pipeline.js';
-import { brokenSleepnet, readJson, SMALL_SLEEPNET_TRAIN as SLEEPNET_TRAIN, TABULAR_TRAIN } from '../helpers/configs.js';
-import { useSuiteServer, withWorker } from '../helpers/temporal.js';
+import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from '../../workflows/search-attributes.js';
+import { brokenSleepnet, quickSleepnet, readJson, TABULAR_TRAIN } from '../helpers/configs.js';
+import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
 
 const { RetryState } = proto.temporal.api.enums.v1;
 
 describe('trainingPipeline on a real Temporal server', () => {
   const env = useSuiteServer();
 
-  it('validates the (small) SleepNet configs and snapshots them, with hashes, into the run folder', async () => {
-    await withWorker(env(), async ({ client, taskQueue, artifactRoot }) => {
+  it('runs every stage on the small SleepNet: snapshot with hashes, data, model, trained chunks, evaluation, export', async () => {
+    const trainParams = await quickSleepnet(3);
+    await withWorker(env(), async (context) => {
       const workflowId = `sleepnet-${randomUUID()}`;
-      const handle = await client.workflow.start<typeof trainingPipeline>('trainingPipeline', {
-        taskQueue,
-        workflowId,
-        args: [{ trainParams: SLEEPNET_TRAIN }],
-      });
-      const result = await handle.result();
+      const result = await runPipeline(context, { trainParams }, workflowId);
+      const { artifactRoot } = context;
 
       expect(result).toMatchObject({
         runId: workflowId,
         runDir: join(artifactRoot, workflowId),
         experiment: 'sleepnet-small',
         model: 'sleepnet-small',
-        completed: ['validateConfig', 'prepareData', 'buildModel'],
-        notImplemented: ['train', 'evaluate', 'export'],
+        completed: ['validateConfig', 'prepareData', 'buildModel', 'train', 'evaluate', 'export'],
       });
       const configDir = join(artifactRoot, workflowId, 'config');
       expect(result.config.dir).toBe(configDir);
@@ -41,49 +36,71 @@ describe('trainingPipeline on a real Temporal server', () => {
         const file = join(configDir, `${name}_params.json`);
         expect(result.config[name]).toEqual({ path: file, sha256: sha256(await readFile(file)) });
       }
-      expect(result.config.sources.train).toEqual({ file: SLEEPNET_TRAIN, sha256: sha256(await readFile(SLEEPNET_TRAIN)) });
-      expect(await readJson(join(configDir, 'manifest.json'))).toMatchObject({
-        writtenBy: { workflowId },
-        train: result.config.train,
-      });
-
+      expect(result.config.sources.train).toEqual({ file: trainParams, sha256: sha256(await readFile(trainParams)) });
       const snapshot = await readJson(join(configDir, 'train_params.json'));
       expect(snapshot.netParams).toBe('net_params.json');
       expect(snapshot.training.optimizer.beta2).toBe(0.999); // defaults are written out
 
-      const { typedSearchAttributes } = await handle.describe();
+      // Three one-epoch chunks, each epoch with its training loss and validation metrics.
+      expect(result.training).toMatchObject({ epochs: 3, ended: 'budget' });
+      expect(result.training.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+      for (const epoch of result.training.history) {
+        expect(epoch.loss).toBeGreaterThan(0);
+        expect(epoch.val_cohenKappa).toBeGreaterThanOrEqual(-1);
+      }
+      expect(result.training.checkpoint).toBe(join(artifactRoot, workflowId, 'checkpoints', `ckpt-${String(result.training.step).padStart(9, '0')}`));
+
+      const test = result.evaluation.test!;
+      expect(test.perClass.map((c) => c.name)).toEqual(['W', 'N1', 'N2', 'N3', 'REM']);
+      expect(test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(test.count);
+      expect(await readJson(result.evaluation.report.path)).toMatchObject({ checkpoint: result.training.checkpoint });
+
+      // The exported model is the final checkpoint's, byte for byte; metrics.json and the manifest describe the run.
+      expect(await readFile(result.exported.weights.path)).toEqual(await readFile(join(result.training.checkpoint, 'weights.bin')));
+      const metrics = await readJson(result.exported.metrics.path);
+      expect(metrics.history).toEqual(result.training.history);
+      expect(metrics.test.cohenKappa).toBe(test.cohenKappa);
+      const manifest = await readJson(result.exported.manifest.path);
+      expect(manifest).toMatchObject({
+        run: workflowId,
+        data: { fingerprint: result.data.fingerprint },
+        configs: { train: result.config.train, net: result.config.net },
+        backend: result.built.backend,
+        ended: 'budget',
+        epochal: { version: '0.1.0' },
+      });
+      expect(manifest.epochal.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(Object.keys(manifest.timings)).toEqual(expect.arrayContaining(['validateConfig', 'prepareData', 'buildModel', 'train', 'evaluate']));
+
+      const { typedSearchAttributes } = await context.client.workflow.getHandle(workflowId).describe();
       expect(typedSearchAttributes.get(EXPERIMENT)).toBe('sleepnet-small');
       expect(typedSearchAttributes.get(MODEL)).toBe('sleepnet-small');
-      expect(typedSearchAttributes.get(STAGE)).toBe('buildModel');
+      expect(typedSearchAttributes.get(STAGE)).toBe('done');
+      expect(typedSearchAttributes.get(BEST_METRIC)).toBe(result.training.best!.value);
     });
   });
 
   it('runs the tabular MLP, a different architecture, given as an inline config object', async () => {
-    await withWorker(env(), async ({ client, taskQueue }) => {
+    await withWorker(env(), async (context) => {
       const train = await readJson(TABULAR_TRAIN);
       train.netParams = await readJson(join(TABULAR_TRAIN, '..', 'net_params.json'));
       train.data.source.path = join(TABULAR_TRAIN, '..', 'data', 'machines.csv');
-      const result = await client.workflow.execute<typeof trainingPipeline>('trainingPipeline', {
-        taskQueue,
-        workflowId: `tabular-${randomUUID()}`,
-        args: [{ trainParams: train, runId: 'tabular-inline' }],
-      });
+      train.training.epochs = 4;
+      train.training.epochsPerChunk = 2;
+      const result = await runPipeline(context, { trainParams: train, runId: 'tabular-inline' });
       expect(result).toMatchObject({ runId: 'tabular-inline', model: 'machine-state-mlp', experiment: 'machine-state' });
       expect(result.config.sources.train.file).toBeUndefined();
+      expect(result.training.history).toHaveLength(4);
+      expect(result.evaluation.test!.perClass.map((c) => c.name)).toEqual(['normal', 'worn', 'faulty']);
     });
   });
 
   it('fails non-retryably on invalid configs, listing every problem with its JSON path, after one attempt', async () => {
     const dir = await brokenSleepnet();
-    await withWorker(env(), async ({ client, taskQueue }) => {
+    await withWorker(env(), async (context) => {
+      const { client } = context;
       const workflowId = `broken-${randomUUID()}`;
-      const error = await client.workflow
-        .execute<typeof trainingPipeline>('trainingPipeline', {
-          taskQueue,
-          workflowId,
-          args: [{ trainParams: join(dir, 'train_params.json') }],
-        })
-        .catch((e: unknown) => e);
+      const error = await runPipeline(context, { trainParams: join(dir, 'train_params.json') }, workflowId).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(WorkflowFailedError);
       const failure = (error as WorkflowFailedError).cause;

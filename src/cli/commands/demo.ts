@@ -10,10 +10,11 @@ import { loadTrainConfig } from '../../config/load.js';
 import { connectClient, connectWorker } from '../../temporal/connection.js';
 import { isServing, type DevServer } from '../../temporal/dev-server.js';
 import { startTrainingPipeline } from '../../temporal/start.js';
-import { createEpochalWorker, defaultArtifactRoot } from '../../temporal/worker.js';
+import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
 import { print, untilInterrupted } from '../shared.js';
 import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
+import { followProgress } from '../progress.js';
 import { printResult, printStarted } from './train.js';
 
 /** The demo's job: SleepNet at a size a laptop CPU trains in minutes (configs/sleepnet is the full reference). */
@@ -44,12 +45,13 @@ export function registerDemo(program: Command): void {
       const { connection, namespace } = await connectWorker({ address });
       const client = await connectClient({ address });
       try {
-        // A task queue of its own, so this process's worker (this code) runs the demo.
+        // Task queues of its own, so this process's workers (this code) run the demo.
         const taskQueue = `epochal-demo-${randomBytes(3).toString('hex')}`;
-        const worker = await createEpochalWorker({ connection, namespace, taskQueue, artifactRoot: flags.artifactRoot });
-        const run = await startTrainingPipeline(client, { trainParams: flags.config, config, taskQueue });
+        const trainingTaskQueue = `${taskQueue}-training`;
+        const workers = await createEpochalWorkers({ connection, namespace, taskQueue, trainingTaskQueue, artifactRoot: flags.artifactRoot });
+        const run = await startTrainingPipeline(client, { trainParams: flags.config, config, taskQueue, trainingTaskQueue });
         printStarted(run, { address, namespace, uiUrl });
-        printResult(await worker.runUntil(run.handle.result()));
+        printResult(await workers.runUntil(followProgress(run.handle)));
         if (flags.keep && server) {
           print.info(`Browse the run at ${uiUrl}; Ctrl-C stops the server.`);
           await untilInterrupted();

@@ -1,7 +1,7 @@
 /** `epochal dev`: a local dev server and a worker in one process tree; Ctrl-C stops both. */
 import type { Command } from 'commander';
 import { connectWorker } from '../../temporal/connection.js';
-import { createEpochalWorker, defaultArtifactRoot } from '../../temporal/worker.js';
+import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
 import { print } from '../shared.js';
 import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
@@ -15,11 +15,11 @@ export function registerDev(program: Command): void {
       try {
         const { connection, namespace } = await connectWorker({ address: server.address, namespace: server.namespace });
         try {
-          const worker = await createEpochalWorker({ connection, namespace, artifactRoot: flags.artifactRoot });
-          print.ok('Worker polling task queue "epochal". Start a run in another terminal:');
+          const workers = await createEpochalWorkers({ connection, namespace, artifactRoot: flags.artifactRoot });
+          print.ok('Worker polling task queues "epochal" and "epochal-gpu". Start a run in another terminal:');
           print.field('epochal', `TEMPORAL_ADDRESS=${server.address} npx epochal train configs/sleepnet-small/train_params.json`);
           print.info('Ctrl-C stops the worker and the server.');
-          await worker.run(); // returns once Ctrl-C (SIGINT/SIGTERM) has drained the worker
+          await workers.run(); // returns once Ctrl-C (SIGINT/SIGTERM) has drained the workers
         } finally {
           await connection.close();
         }

@@ -7,6 +7,7 @@ import { formatIssues } from '../../config/issues.js';
 import { ConfigError } from '../../errors.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectClient, workflowUiUrl } from '../../temporal/connection.js';
 import { startTrainingPipeline, type StartedRun } from '../../temporal/start.js';
+import { followProgress } from '../progress.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
 
 interface TrainFlags {
@@ -15,6 +16,7 @@ interface TrainFlags {
   id?: string;
   wait?: boolean;
   taskQueue: string;
+  trainingTaskQueue?: string;
 }
 
 export function registerTrain(program: Command): void {
@@ -23,6 +25,7 @@ export function registerTrain(program: Command): void {
     .option('--id <workflowId>', 'workflow id (default: <experiment>-<timestamp>)')
     .option('--wait', 'wait for the run to finish and print its result')
     .option('--task-queue <name>', 'orchestration task queue', ORCHESTRATION_TASK_QUEUE)
+    .option('--training-task-queue <name>', "train on this task queue instead of train_params' training.taskQueue")
     .action(async (file: string, flags: TrainFlags) => {
       const config = await loadOrReport(file);
       if (!config) return;
@@ -33,10 +36,11 @@ export function registerTrain(program: Command): void {
           trainParams: resolve(file),
           config,
           taskQueue: flags.taskQueue,
+          ...(flags.trainingTaskQueue ? { trainingTaskQueue: flags.trainingTaskQueue } : {}),
           ...(flags.id ? { workflowId: flags.id } : {}),
         });
         printStarted(run, clusterConfig(cluster));
-        if (flags.wait) printResult(await run.handle.result());
+        if (flags.wait) printResult(await followProgress(run.handle));
       } finally {
         await client.connection.close();
       }
@@ -62,21 +66,26 @@ export function printStarted(run: StartedRun, cluster: { address: string; namesp
 }
 
 export function printResult(result: Awaited<ReturnType<StartedRun['handle']['result']>>): void {
+  const { data, built, training, evaluation, exported } = result;
   print.ok(`Run ${result.runId} finished: ${result.model} in experiment ${result.experiment}`);
-  print.field('completed', result.completed.join(' → '));
-  if (result.notImplemented.length > 0) print.field('not built', `${result.notImplemented.join(', ')} (coming in later issues)`);
+  print.field('stages', result.completed.join(' → '));
   print.field('run folder', result.runDir);
-  print.field('config', `${result.config.dir} (train ${result.config.train.sha256.slice(0, 12)}…)`);
-  const { data, built } = result;
   const { train, validation, test } = data.records;
   print.field('data', `${train} train, ${validation} validation, ${test} test records (${data.reused ? 'reused' : 'prepared'} ${data.dir})`);
   for (const warning of data.warnings) print.field('warning', warning);
   const { total, trainable, frozen } = built.parameters;
   print.field('model', `${total.toLocaleString('en')} parameters: ${trainable.toLocaleString('en')} trainable, ${frozen.toLocaleString('en')} frozen (${built.backend})`);
-  print.field('checkpoint', built.checkpoint.path);
   if (built.pretrained) {
     const p = built.pretrained;
     print.field('pretrained', `${p.matched} matched, ${p.missing} missing, ${p.unexpected} unexpected, ${p.shapeMismatches} shape mismatches (${p.policy})`);
   }
-  print.field('reports', [built.reports.freeze.path, built.reports.pretrained?.path].filter(Boolean).join(', '));
+  const best = training.best ? `; best ${training.best.monitor} ${training.best.value.toFixed(4)} at epoch ${training.best.epoch}` : '';
+  print.field('training', `${training.epochs} epochs, ${training.step} steps, ended by ${training.ended}${best}`);
+  const t = evaluation.test;
+  if (t) {
+    print.field('test', `loss ${t.loss.toFixed(4)}, accuracy ${t.accuracy.toFixed(3)}, Cohen's kappa ${t.cohenKappa.toFixed(3)}, macro F1 ${t.macroF1.toFixed(3)}`);
+    print.field('per class', t.perClass.map((c) => `${c.name} F1 ${c.f1.toFixed(2)}`).join(', '));
+  }
+  print.field('model dir', exported.model.path.replace(/\/model\.json$/, ''));
+  print.field('metrics', exported.metrics.path);
 }

@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { BACKEND_ENV_VAR, BACKEND_REQUESTS, effectiveBackendRequest } from '../../backend/index.js';
 import { loadPlugins } from '../../data/registry.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectWorker } from '../../temporal/connection.js';
-import { createEpochalWorker, defaultArtifactRoot } from '../../temporal/worker.js';
+import { createEpochalWorkers, defaultArtifactRoot, TRAINING_TASK_QUEUE } from '../../temporal/worker.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
 
 interface WorkerFlags {
   address?: string;
   namespace?: string;
   taskQueue: string;
+  trainingTaskQueue: string;
   artifactRoot?: string;
   backend?: string;
   plugins?: string[];
@@ -17,7 +18,8 @@ interface WorkerFlags {
 
 export function registerWorker(program: Command): void {
   withClusterOptions(program.command('worker').description('Run an Epochal worker until Ctrl-C'))
-    .option('--task-queue <name>', 'task queue to poll', ORCHESTRATION_TASK_QUEUE)
+    .option('--task-queue <name>', 'orchestration task queue to poll ("none" to serve training only)', ORCHESTRATION_TASK_QUEUE)
+    .option('--training-task-queue <name>', 'training task queue to poll ("none" to serve orchestration only)', TRAINING_TASK_QUEUE)
     .option('--artifact-root <dir>', 'default folder for run artifacts (default: $EPOCHAL_ARTIFACT_ROOT or ./runs)')
     .option('--backend <name>', `run every model on this TensorFlow.js backend, whatever configs ask (sets ${BACKEND_ENV_VAR}): ${BACKEND_REQUESTS.join(', ')}`)
     .option('--plugins <modules...>', 'ES modules that register custom datasets (see README, "Custom datasets")')
@@ -29,12 +31,20 @@ export function registerWorker(program: Command): void {
       const { connection, namespace } = await connectWorker(cluster);
       const artifactRoot = flags.artifactRoot ?? defaultArtifactRoot();
       try {
-        const worker = await createEpochalWorker({ connection, namespace, taskQueue: flags.taskQueue, artifactRoot });
-        print.ok(`Worker polling task queue "${flags.taskQueue}" on ${clusterConfig(cluster).address} (namespace ${namespace})`);
+        const queue = (name: string) => (name === 'none' ? false : name);
+        const workers = await createEpochalWorkers({
+          connection,
+          namespace,
+          taskQueue: queue(flags.taskQueue),
+          trainingTaskQueue: queue(flags.trainingTaskQueue),
+          artifactRoot,
+        });
+        const served = [flags.taskQueue, flags.trainingTaskQueue].filter((name) => name !== 'none').map((name) => `"${name}"`);
+        print.ok(`Worker polling task queue${served.length > 1 ? 's' : ''} ${served.join(' and ')} on ${clusterConfig(cluster).address} (namespace ${namespace})`);
         print.field('artifacts', artifactRoot);
         if (flags.backend) print.field('backend', `${flags.backend} (overrides configs)`);
         if (datasets.length > 0) print.field('datasets', datasets.join(', '));
-        await worker.run();
+        await workers.run();
       } finally {
         await connection.close();
       }

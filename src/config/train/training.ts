@@ -69,5 +69,8 @@ export const Training = z.strictObject({
   keepCheckpoints: PositiveInt.default(3).describe('How many recent checkpoints to keep.'),
   earlyStopping: EarlyStopping.optional(),
   taskQueue: TaskQueue.default('epochal-gpu').describe('Task queue of the workers that run training.'),
+  heartbeatTimeoutSeconds: PositiveInt.max(3600)
+    .default(60)
+    .describe('How long a silent training worker is trusted before its chunk is retried elsewhere (from its last checkpoint).'),
 });
 export type Training = z.infer<typeof Training>;

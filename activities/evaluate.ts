@@ -1,0 +1,40 @@
+/**
+ * Stage 5, `evaluate` (training task queue): the final model's loss,
+ * accuracy, Cohen's kappa, per-class precision/recall/F1 and confusion matrix
+ * on the test split, computed in a child process and written to
+ * `reports/evaluation.json`.
+ */
+import { join } from 'node:path';
+import { runFolder } from '../src/artifacts/run-folder.js';
+import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
+import type { SplitEvaluation } from '../src/train/evaluate.js';
+import { evaluateInProcess } from '../src/train/process.js';
+import type { ValidatedConfig } from './validate-config.js';
+
+export type { SplitEvaluation } from '../src/train/evaluate.js';
+
+export interface EvaluateInput {
+  config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>;
+  preparedDir: string;
+  checkpoint: string;
+}
+
+export interface Evaluation {
+  /** Absent when the test split is empty. */
+  test?: SplitEvaluation;
+  report: FileRef;
+}
+
+export function evaluateActivity() {
+  return async function evaluate(input: EvaluateInput): Promise<Evaluation> {
+    const test = await evaluateInProcess({
+      trainParams: input.config.snapshot.train.path,
+      preparedDir: input.preparedDir,
+      checkpoint: input.checkpoint,
+      split: 'test',
+    });
+    const folder = runFolder(input.config.artifactRoot, input.config.runId);
+    const report = await writeJsonRef(join(folder.reports, 'evaluation.json'), { checkpoint: input.checkpoint, test: test ?? null });
+    return { ...(test ? { test } : {}), report };
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Stage 4, `trainChunk` (training task queue): train from a checkpoint for a
+ * few epochs in a child process, heartbeating `{epoch, step, loss,
+ * checkpoint}`. A retry resumes from the checkpoint its last heartbeat named
+ * (or the committed one), so a crash costs at most one checkpoint interval. Cancellation and
+ * worker shutdown save at the next step boundary and fail the attempt, to be
+ * resumed from that save.
+ */
+import { Context } from '@temporalio/activity';
+import { runFolder } from '../src/artifacts/run-folder.js';
+import type { CheckpointRef } from '../src/checkpoint/checkpoint.js';
+import { firstValidCheckpoint, listCheckpoints } from '../src/checkpoint/series.js';
+import { CheckpointError } from '../src/errors.js';
+import type { ChunkResult } from '../src/train/chunk.js';
+import type { EarlyStoppingState } from '../src/train/early-stopping.js';
+import { trainChunkInProcess } from '../src/train/process.js';
+import type { ValidatedConfig } from './validate-config.js';
+
+export type { ChunkResult, EpochRecord } from '../src/train/chunk.js';
+export type { EarlyStoppingState } from '../src/train/early-stopping.js';
+
+export interface TrainChunkInput {
+  config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>;
+  preparedDir: string;
+  /** The checkpoint the workflow has committed to (the previous chunk's end). */
+  committed: CheckpointRef & { step: number };
+  /** Epochs complete at the committed checkpoint. */
+  fromEpoch: number;
+  untilEpoch: number;
+  unfrozen: string[];
+  learningRate: number;
+  earlyStopping: EarlyStoppingState;
+}
+
+/** What a training attempt heartbeats; a retry reads it back. */
+export interface TrainingHeartbeat {
+  epoch: number;
+  step: number;
+  loss?: number;
+  checkpoint: string;
+}
+
+const LIVENESS_SECONDS = 5;
+
+export function trainChunkActivity() {
+  return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {
+    const context = Context.current();
+    const checkpoints = runFolder(input.config.artifactRoot, input.config.runId).checkpoints;
+    const start = await resumePoint(checkpoints, input.committed, context.info.heartbeatDetails as TrainingHeartbeat | undefined);
+
+    let details: TrainingHeartbeat = { epoch: 0, step: input.committed.step, checkpoint: start };
+    const beat = () => context.heartbeat(details);
+    beat();
+    const liveness = setInterval(beat, LIVENESS_SECONDS * 1000); // steps can be slower than the heartbeat timeout
+    try {
+      const result = await trainChunkInProcess(
+        {
+          trainParams: input.config.snapshot.train.path,
+          preparedDir: input.preparedDir,
+          checkpointsDir: checkpoints,
+          start,
+          fromEpoch: input.fromEpoch,
+          untilEpoch: input.untilEpoch,
+          unfrozen: input.unfrozen,
+          learningRate: input.learningRate,
+          protect: [input.committed.path],
+          earlyStopping: input.earlyStopping,
+        },
+        {
+          signal: context.cancellationSignal,
+          onStep: ({ epoch, step, loss }) => {
+            details = { ...details, epoch, step, loss };
+            beat();
+          },
+          onCheckpoint: ({ checkpoint, epoch, step }) => {
+            details = { ...details, epoch, step, checkpoint: checkpoint.path };
+            beat();
+          },
+        },
+      );
+      if (result.interrupted) {
+        details = { ...details, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint.path };
+        beat();
+        throw context.cancellationSignal.reason ?? new Error('Training stopped before the end of its chunk.');
+      }
+      return result;
+    } finally {
+      clearInterval(liveness);
+    }
+  };
+}
+
+/**
+ * Where an attempt starts: the checkpoint its previous attempt's last
+ * heartbeat named, else the committed one. Never anything newer than the
+ * heartbeat's (after a workflow reset, checkpoints of the discarded timeline
+ * may lie on disk). A corrupt one is passed over for the newest valid one
+ * before it.
+ */
+async function resumePoint(dir: string, committed: TrainChunkInput['committed'], heartbeat: TrainingHeartbeat | undefined): Promise<string> {
+  const newest = heartbeat && heartbeat.step >= committed.step ? heartbeat : undefined;
+  const between = newest
+    ? (await listCheckpoints(dir)).filter((c) => c.step >= committed.step && c.step < newest.step).map((c) => c.path)
+    : [];
+  const candidates = [...new Set([...(newest ? [newest.checkpoint] : []), ...between, committed.path])];
+  const { path, skipped } = await firstValidCheckpoint(candidates);
+  for (const { reason } of skipped) Context.current().log.warn(`Skipping a checkpoint: ${reason}`);
+  if (!path) {
+    throw new CheckpointError(
+      `No valid checkpoint to resume from in ${dir}: ${skipped.map((s) => s.reason).join(' ')} ` +
+        'Fix: restore the run folder from a backup, or start the run again.',
+      committed.path,
+    );
+  }
+  return path;
+}
+

@@ -1,0 +1,89 @@
+/**
+ * The export stage: the final model as a standalone tfjs model folder
+ * (`model/`), the per-epoch history and test metrics (`metrics.json`), and a
+ * run manifest (`manifest.json`) recording what produced the model: config
+ * and data hashes, Epochal's version and git commit, backend, timings.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeFolderAtomically } from '../artifacts/atomic.js';
+import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
+import { runFolder } from '../artifacts/run-folder.js';
+import { sha256 } from '../config/read-json.js';
+import type { EpochRecord } from '../train/chunk.js';
+import type { SplitEvaluation } from '../train/evaluate.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ExportInput {
+  artifactRoot: string;
+  runId: string;
+  workflow: { workflowId: string; runId: string };
+  /** The checkpoint to export (the last one trained). */
+  checkpoint: string;
+  config: ConfigSnapshot;
+  data: { fingerprint: string; dir: string; records: Record<string, number> };
+  backend: string;
+  history: EpochRecord[];
+  best?: { monitor: string; value: number; epoch?: number };
+  test?: SplitEvaluation;
+  /** Seconds spent per stage. */
+  timings: Record<string, number>;
+  /** Why training ended: budget, early stopping, or a stop signal. */
+  ended: string;
+}
+
+export interface ExportResult {
+  model: FileRef;
+  weights: FileRef;
+  metrics: FileRef;
+  manifest: FileRef;
+}
+
+export async function exportRun(input: ExportInput): Promise<ExportResult> {
+  const folder = runFolder(input.artifactRoot, input.runId);
+  const modelDir = join(folder.root, 'model');
+  await writeFolderAtomically(modelDir, async (staging) => {
+    for (const file of ['model.json', 'weights.bin']) await copyFile(join(input.checkpoint, file), join(staging, file));
+  });
+  const fileRef = async (path: string): Promise<FileRef> => ({ path, sha256: sha256(await readFile(path)) });
+  const model = await fileRef(join(modelDir, 'model.json'));
+  const weights = await fileRef(join(modelDir, 'weights.bin'));
+  const metrics = await writeJsonRef(join(folder.root, 'metrics.json'), {
+    history: input.history,
+    ...(input.best ? { best: input.best } : {}),
+    test: input.test ?? null,
+  });
+  const manifest = await writeJsonRef(join(folder.root, 'manifest.json'), {
+    run: input.runId,
+    workflow: input.workflow,
+    createdAt: new Date().toISOString(),
+    epochal: await provenance(),
+    configs: { train: input.config.train, net: input.config.net, sources: input.config.sources },
+    data: input.data,
+    model: { checkpoint: input.checkpoint, modelJson: model, weights },
+    backend: input.backend,
+    ended: input.ended,
+    epochs: input.history.length,
+    test: input.test ? { loss: input.test.loss, accuracy: input.test.accuracy, cohenKappa: input.test.cohenKappa, macroF1: input.test.macroF1 } : null,
+    timings: input.timings,
+    metrics,
+  });
+  return { model, weights, metrics, manifest };
+}
+
+/** Epochal's package version and, when run from a git checkout, its commit. */
+async function provenance(): Promise<{ version: string; commit?: string; dirty?: boolean }> {
+  const { version } = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const git = (...args: string[]) => promisify(execFile)('git', ['-C', PACKAGE_ROOT, ...args]).then((out) => out.stdout.trim());
+  try {
+    const [commit, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain', '--untracked-files=no')]);
+    return { version, commit, dirty: status.length > 0 };
+  } catch {
+    return { version };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The training plan: the part of train_params the workflow itself needs to
+ * drive training (it cannot read files), computed once by validateConfig.
+ */
+import type { TrainParams } from '../config/train/train-params.js';
+import { monitorMode } from '../train/early-stopping.js';
+
+export interface TrainingPlan {
+  epochs: number;
+  epochsPerChunk: number;
+  trainingTaskQueue: string;
+  heartbeatTimeoutSeconds: number;
+  /** The optimizer's base learning rate. */
+  learningRate: number;
+  unfreezeSchedule: { atEpoch: number; trainable: string[]; learningRate?: number }[];
+  /** What early stopping (or, without it, "best so far") watches. */
+  monitor: string;
+  mode: 'min' | 'max';
+}
+
+export function trainingPlan(train: TrainParams): TrainingPlan {
+  const { training, fineTune } = train;
+  const monitor = training.earlyStopping?.monitor ?? 'val_loss';
+  return {
+    epochs: training.epochs,
+    epochsPerChunk: training.epochsPerChunk,
+    trainingTaskQueue: training.taskQueue,
+    heartbeatTimeoutSeconds: training.heartbeatTimeoutSeconds,
+    learningRate: training.optimizer.learningRate,
+    unfreezeSchedule: (fineTune?.unfreezeSchedule ?? []).map((step) => ({ ...step })),
+    monitor,
+    mode: monitorMode(monitor, training.earlyStopping?.mode),
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * One chunk of training: restore the exact state from a checkpoint (weights,
+ * optimizer slots and beta powers, epoch and batch counters; data order and
+ * dropout masks follow from the seed), train until the chunk's last epoch,
+ * checkpoint every N steps and at the end, and evaluate on the validation
+ * split after each epoch. Stops early at a step boundary when asked, after
+ * saving. Runs in the training process (see `child.ts`).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkpointPath } from '../artifacts/run-folder.js';
+import { loadCheckpoint, writeCheckpoint, type CheckpointRef, type CheckpointState } from '../checkpoint/checkpoint.js';
+import { pruneCheckpoints } from '../checkpoint/series.js';
+import { batches } from '../data/batches.js';
+import { applyTrainable, trainableAt } from '../model/freeze.js';
+import { evaluateSplit } from './evaluate.js';
+import { advanceEarlyStopping, type EarlyStoppingState } from './early-stopping.js';
+import { TrainingOptimizer } from './optimizer.js';
+import { disposeBatch, openRunModel, toTensors, type RunModel } from './run-model.js';
+import { trainStep } from './step.js';
+
+export interface ChunkRequest {
+  /** The run's snapshotted train_params.json. */
+  trainParams: string;
+  preparedDir: string;
+  checkpointsDir: string;
+  /** The checkpoint to start from (chosen and verified by the caller). */
+  start: string;
+  /** Epochs complete when the chunk began (the committed checkpoint's); a resumed attempt keeps only later epochs' history. */
+  fromEpoch: number;
+  /** Train until this many epochs are complete. */
+  untilEpoch: number;
+  /** Weight patterns the unfreeze schedule has thawed so far (durable workflow state). */
+  unfrozen: string[];
+  /** The base learning rate for this chunk. */
+  learningRate: number;
+  /** Checkpoints the workflow relies on; never pruned. */
+  protect: string[];
+  /** Early-stopping state carried from earlier chunks. */
+  earlyStopping: EarlyStoppingState;
+}
+
+/** What one epoch achieved. */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  val_cohenKappa?: number;
+  val_macroF1?: number;
+  seconds: number;
+}
+
+export interface ChunkResult {
+  checkpoint: CheckpointRef;
+  /** Epochs complete. */
+  epoch: number;
+  /** Optimizer steps complete. */
+  step: number;
+  /** Epochs this chunk completed (including those completed before a crash it resumed from). */
+  history: EpochRecord[];
+  earlyStopping: EarlyStoppingState;
+  /** The monitored metric stopped improving: training should end. */
+  earlyStopped: boolean;
+  /** Stopped on request before the chunk's last epoch (cancellation, shutdown). */
+  interrupted: boolean;
+  timing: { trainSeconds: number; steps: number; checkpointSeconds: number[]; restoreSeconds: number };
+}
+
+/** How the chunk reports and is controlled while it runs. */
+export interface ChunkHooks {
+  /** Checked between steps: true to save and stop. */
+  shouldStop(): boolean;
+  /** After every step. */
+  onStep?(progress: { epoch: number; step: number; loss: number }): void;
+  /** After every checkpoint written. */
+  onCheckpoint?(checkpoint: CheckpointRef, state: ChunkState): void;
+  /** Called between steps so messages (stop, heartbeats) get through a CPU-bound loop. */
+  yieldToEvents(): Promise<void>;
+  /** Runs when a checkpoint's files are written, before it is renamed into place (crash tests pause here). */
+  beforeCheckpointCommit?(step: number, staging: string): Promise<void>;
+}
+
+/** What a checkpoint records beyond the weights, so a resumed chunk continues exactly. */
+export interface ChunkState extends CheckpointState {
+  /** Batches done in the epoch under way (epoch + 1); 0 at an epoch boundary. */
+  batchInEpoch: number;
+  /** Epochs this chunk has completed so far. */
+  history: EpochRecord[];
+  earlyStopping: EarlyStoppingState;
+  /** Sum and count of step losses in the epoch under way. */
+  epochLoss: { sum: number; steps: number };
+}
+
+export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Promise<ChunkResult> {
+  const run = await openRunModel(request.trainParams, request.preparedDir);
+  const { train } = run.config;
+  const restoreStarted = performance.now();
+  const saved = JSON.parse(await readFile(join(request.start, 'state.json'), 'utf8')) as Partial<ChunkState> & CheckpointState;
+  applyTrainable(run.model, new Set(saved.trainable), run.candidates);
+  const optimizer = new TrainingOptimizer(run.model, train.training.optimizer, train.fineTune?.learningRates);
+  await loadCheckpoint(request.start, run.model, optimizer);
+  const restoreSeconds = (performance.now() - restoreStarted) / 1000;
+
+  // This chunk's trainable set: the configured one plus everything the schedule has thawed so far.
+  const fineTune = train.fineTune && { ...train.fineTune, unfreezeSchedule: request.unfrozen.length > 0 ? [{ atEpoch: 1, trainable: request.unfrozen }] : [] };
+  applyTrainable(run.model, trainableAt(1, fineTune, [...run.candidates]), run.candidates);
+  await optimizer.syncTrainable();
+  optimizer.setBaseLearningRate(request.learningRate);
+
+  const state: ChunkState = {
+    epoch: saved.epoch,
+    step: saved.step,
+    seed: train.seed,
+    trainable: optimizer.trainable,
+    batchInEpoch: saved.batchInEpoch ?? 0,
+    history: (saved.history ?? []).filter((record) => record.epoch > request.fromEpoch),
+    earlyStopping: saved.earlyStopping ?? request.earlyStopping,
+    epochLoss: saved.epochLoss ?? { sum: 0, steps: 0 },
+  };
+  const timing = { trainSeconds: 0, steps: 0, checkpointSeconds: [] as number[], restoreSeconds };
+  let latest: CheckpointRef = { path: request.start, manifestSha256: '' };
+  const checkpoint = async () => {
+    const started = performance.now();
+    const step = state.step;
+    latest = await writeCheckpoint(
+      checkpointPath(request.checkpointsDir, step),
+      { model: run.model, optimizer, state: { ...state, trainable: optimizer.trainable } },
+      hooks.beforeCheckpointCommit && ((staging) => hooks.beforeCheckpointCommit!(step, staging)),
+    );
+    timing.checkpointSeconds.push((performance.now() - started) / 1000);
+    await pruneCheckpoints(request.checkpointsDir, train.training.keepCheckpoints, [...request.protect, latest.path]);
+    hooks.onCheckpoint?.(latest, state);
+  };
+
+  let earlyStopped = false;
+  let interrupted = false;
+  try {
+    epochs: while (state.epoch < request.untilEpoch && !earlyStopped) {
+      const epoch = state.epoch + 1;
+      const epochStarted = performance.now();
+      for await (const data of batches(run.prepared, 'train', {
+        batchSize: train.training.batchSize,
+        shuffle: { seed: train.seed, epoch },
+        fromBatch: state.batchInEpoch,
+        fields: run.fields,
+        reuseArrays: true,
+      })) {
+        if (hooks.shouldStop()) {
+          interrupted = true;
+          break epochs;
+        }
+        const started = performance.now();
+        const batch = toTensors(run, data);
+        const loss = trainStep(run.model, optimizer, batch, state.step, lossOptions(run));
+        disposeBatch(batch);
+        timing.trainSeconds += (performance.now() - started) / 1000;
+        timing.steps += 1;
+        state.step += 1;
+        state.batchInEpoch += 1;
+        state.epochLoss = { sum: state.epochLoss.sum + loss, steps: state.epochLoss.steps + 1 };
+        hooks.onStep?.({ epoch, step: state.step, loss });
+        if (state.step % train.training.checkpointEverySteps === 0) await checkpoint();
+        await hooks.yieldToEvents();
+      }
+      const record = await endOfEpoch(run, epoch, state, (performance.now() - epochStarted) / 1000);
+      state.history.push(record);
+      const monitored = advanceEarlyStopping(train.training.earlyStopping, state.earlyStopping, { ...record });
+      state.earlyStopping = monitored.state;
+      earlyStopped = monitored.stop;
+      state.epoch = epoch;
+      state.batchInEpoch = 0;
+      state.epochLoss = { sum: 0, steps: 0 };
+    }
+    await checkpoint();
+    return {
+      checkpoint: latest,
+      epoch: state.epoch,
+      step: state.step,
+      history: state.history,
+      earlyStopping: state.earlyStopping,
+      earlyStopped,
+      interrupted,
+      timing,
+    };
+  } finally {
+    optimizer.dispose();
+    run.model.dispose();
+  }
+}
+
+function lossOptions(run: RunModel) {
+  const { training } = run.config.train;
+  const classWeights = run.prepared.stats.classWeights;
+  return {
+    ignoreLabel: run.ignoreLabel,
+    ...(classWeights ? { classWeights } : {}),
+    ...(training.gradientClipNorm ? { clipNorm: training.gradientClipNorm } : {}),
+  };
+}
+
+async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, seconds: number): Promise<EpochRecord> {
+  const validation = await evaluateSplit(run, 'validation', run.config.train.training.batchSize);
+  return {
+    epoch,
+    loss: state.epochLoss.steps > 0 ? state.epochLoss.sum / state.epochLoss.steps : 0,
+    ...(validation
+      ? {
+          val_loss: validation.loss,
+          val_accuracy: validation.accuracy,
+          val_cohenKappa: validation.cohenKappa,
+          val_macroF1: validation.macroF1,
+        }
+      : {}),
+    seconds,
+  };
+}

@@ -1,0 +1,35 @@
+/** Loss and classification metrics of a model on one split of the prepared data. */
+import * as tf from '@tensorflow/tfjs';
+import { batches } from '../data/batches.js';
+import type { SplitName } from '../data/split.js';
+import { maskedCrossEntropy } from './loss.js';
+import { accumulate, classificationReport, emptyConfusion, type ClassificationReport } from './metrics.js';
+import { disposeBatch, toTensors, type RunModel } from './run-model.js';
+
+export interface SplitEvaluation extends ClassificationReport {
+  loss: number;
+}
+
+/** Evaluates `run.model` (inference mode) on `split`; undefined when the split is empty. */
+export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: number): Promise<SplitEvaluation | undefined> {
+  if (run.prepared.index.splits[split].records === 0) return undefined;
+  const classes = run.prepared.index.classes;
+  const confusion = emptyConfusion(classes.length);
+  let lossSum = 0;
+  let weightSum = 0;
+  for await (const data of batches(run.prepared, split, { batchSize, fields: run.fields, reuseArrays: true })) {
+    const batch = toTensors(run, data);
+    const [loss, labelled, probabilities] = tf.tidy(() => {
+      const probs = run.model.predict(batch.inputs) as tf.Tensor;
+      const valid = tf.sum(tf.cast(tf.notEqual(batch.labels, run.ignoreLabel), 'float32'));
+      return [maskedCrossEntropy(batch.labels, probs, { ignoreLabel: run.ignoreLabel }), valid, probs];
+    });
+    const count = labelled.dataSync()[0]!;
+    lossSum += loss.dataSync()[0]! * count;
+    weightSum += count;
+    accumulate(confusion, probabilities.dataSync(), batch.labels.dataSync(), run.ignoreLabel);
+    tf.dispose([loss, labelled, probabilities]);
+    disposeBatch(batch);
+  }
+  return { loss: weightSum > 0 ? lossSum / weightSum : 0, ...classificationReport(confusion, classes) };
+}

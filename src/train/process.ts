@@ -1,0 +1,78 @@
+/**
+ * Running a training chunk (or an evaluation) in a child process (`child.ts`) and following it:
+ * progress and checkpoints come back over IPC, a stop request makes it save
+ * and stop at the next step boundary, and a child that dies without a result
+ * is an error the caller may retry.
+ */
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { CheckpointRef } from '../checkpoint/checkpoint.js';
+import { deserializeError, type SerializedError } from '../errors.js';
+import type { ChunkRequest, ChunkResult } from './chunk.js';
+import type { SplitEvaluation } from './evaluate.js';
+import type { EvaluateRequest } from './evaluate-checkpoint.js';
+
+/** What the training process can do. */
+export type Task = { type: 'trainChunk'; request: ChunkRequest } | { type: 'evaluate'; request: EvaluateRequest };
+
+/** Parent → child. */
+export type ParentMessage = { kind: 'run'; task: Task } | { kind: 'stop' };
+
+/** Child → parent. */
+export type ChildMessage =
+  | { kind: 'step'; epoch: number; step: number; loss: number }
+  | { kind: 'checkpoint'; checkpoint: CheckpointRef; epoch: number; step: number }
+  | { kind: 'result'; result: unknown }
+  | { kind: 'error'; error: SerializedError };
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+/** tsx's loader, so the child runs TypeScript like its parent (resolved from here, whatever the working folder). */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+export interface ProcessHooks {
+  onStep?(progress: { epoch: number; step: number; loss: number }): void;
+  onCheckpoint?(progress: { checkpoint: CheckpointRef; epoch: number; step: number }): void;
+  /** Aborting asks the child to save and stop at the next step boundary. */
+  signal?: AbortSignal;
+}
+
+/** Trains one chunk in a fresh child process. */
+export function trainChunkInProcess(request: ChunkRequest, hooks: ProcessHooks = {}): Promise<ChunkResult> {
+  return runInProcess({ type: 'trainChunk', request }, hooks) as Promise<ChunkResult>;
+}
+
+/** Evaluates a checkpoint in a fresh child process. */
+export function evaluateInProcess(request: EvaluateRequest): Promise<SplitEvaluation | undefined> {
+  return runInProcess({ type: 'evaluate', request }, {}) as Promise<SplitEvaluation | undefined>;
+}
+
+function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [], {
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    let settled = false;
+    const stop = () => child.connected && child.send({ kind: 'stop' } satisfies ParentMessage);
+    hooks.signal?.addEventListener('abort', stop, { once: true });
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      hooks.signal?.removeEventListener('abort', stop);
+      outcome();
+    };
+    child.on('message', (message: ChildMessage) => {
+      if (message.kind === 'step') hooks.onStep?.(message);
+      else if (message.kind === 'checkpoint') hooks.onCheckpoint?.(message);
+      else if (message.kind === 'result') finish(() => resolve(message.result));
+      else finish(() => reject(deserializeError(message.error)));
+    });
+    child.on('error', (error) => finish(() => reject(error)));
+    child.on('exit', (code, signal) =>
+      finish(() => reject(new Error(`The training process exited (${signal ?? `code ${code}`}) before finishing its ${task.type}.`))),
+    );
+    child.send({ kind: 'run', task } satisfies ParentMessage);
+  });
+}
