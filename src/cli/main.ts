@@ -1,6 +1,7 @@
 /** The `epochal` command line. */
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerControl } from './commands/control.js';
 import { registerData } from './commands/data.js';
 import { registerDev } from './commands/dev.js';
 import { registerInspect } from './commands/inspect.js';
@@ -24,6 +25,7 @@ for (const register of [
   registerServer,
   registerWorker,
   registerTrain,
+  registerControl,
   registerDev,
   registerDemo,
   registerProvision,
