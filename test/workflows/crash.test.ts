@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { describe, expect, inject, it } from 'vitest';
+import type { TrainingHeartbeat } from '../../activities/index.js';
+import { sha256 } from '../../src/config/read-json.js';
+import { createEpochalWorkers } from '../../src/temporal/worker.js';
+import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
+import { copySample, editJson } from '../helpers/configs.js';
+import { EPOCHAL_BIN, startUntil } from '../helpers/processes.js';
+import { useSuiteServer } from '../helpers/temporal.js';
+
+const { address, namespace, workflowBundlePath } = inject('temporal');
+
+/** One chunk of 4 epochs × 4 steps, a checkpoint every 4 steps, and a worker presumed dead after 3 s of silence. */
+async function crashJob(): Promise<string> {
+  const dir = await copySample('sleepnet-small');
+  await editJson(join(dir, 'train_params.json'), (train) => {
+    train.data.source.subjects = 24;
+    train.data.source.nightEpochs = { min: 60, max: 80 };
+    train.training.epochs = 4;
+    train.training.epochsPerChunk = 4;
+    train.training.checkpointEverySteps = 4;
+    train.training.heartbeatTimeoutSeconds = 3;
+    delete train.training.earlyStopping;
+  });
+  return join(dir, 'train_params.json');
+}
+
+/** A training-only `epochal worker` process; `env` adds step tracing or a pause while committing a checkpoint. */
+function trainingWorker(queue: string, artifactRoot: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess }> {
+  return startUntil(
+    process.execPath,
+    [EPOCHAL_BIN, 'worker', '--task-queue', 'none', '--training-task-queue', queue, '--artifact-root', artifactRoot, '--backend', 'wasm'],
+    'Worker polling',
+    { env: { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } },
+  );
+}
+
+/** The running chunk's last heartbeat as the server has it. */
+async function heartbeat(handle: WorkflowHandle): Promise<TrainingHeartbeat | undefined> {
+  const { raw } = await handle.describe();
+  const payload = raw.pendingActivities?.find((a) => a.activityType?.name === 'trainChunk')?.heartbeatDetails?.payloads?.[0];
+  return payload ? (defaultPayloadConverter.fromPayload(payload) as TrainingHeartbeat) : undefined;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
+    await sleep(50);
+  }
+}
+
+/** Steps traced per process, in order: "<pid> <step>" lines. */
+async function tracedSteps(file: string): Promise<{ pid: string; step: number }[]> {
+  const text = await readFile(file, 'utf8');
+  return text.trim().split('\n').map((line) => {
+    const [pid, step] = line.split(' ');
+    return { pid: pid!, step: Number(step) };
+  });
+}
+
+describe('crashes during training', () => {
+  const env = useSuiteServer();
+
+  /** Runs the pipeline with in-process orchestration and the given training workers; returns the handle. */
+  async function start(client: Client, taskQueue: string, trainingTaskQueue: string, trainParams: string): Promise<WorkflowHandle<typeof trainingPipeline>> {
+    return client.workflow.start<typeof trainingPipeline>('trainingPipeline', {
+      taskQueue,
+      workflowId: `crash-${randomUUID()}`,
+      args: [{ trainParams, trainingTaskQueue }],
+    });
+  }
+
+  async function orchestrate<T>(artifactRoot: string, body: (queues: { taskQueue: string; trainingTaskQueue: string }) => Promise<T>): Promise<T> {
+    const taskQueue = `crash-${randomUUID()}`;
+    const workers = await createEpochalWorkers({ connection: env().nativeConnection, namespace, taskQueue, trainingTaskQueue: false, artifactRoot, workflowBundlePath });
+    return workers.runUntil(body({ taskQueue, trainingTaskQueue: `${taskQueue}-training` }));
+  }
+
+  /** The same job, never interrupted: the reference for bitwise equality. */
+  async function uninterrupted(trainParams: string): Promise<TrainingPipelineResult> {
+    const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-reference-'));
+    return orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
+      const worker = await trainingWorker(trainingTaskQueue, artifactRoot, {});
+      try {
+        return await (await start(env().client, taskQueue, trainingTaskQueue, trainParams)).result();
+      } finally {
+        worker.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  it('resumes on a fresh worker after kill -9 mid-chunk, repeats no step before the last checkpoint, and ends bitwise equal', async () => {
+    const trainParams = await crashJob();
+    const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-crash-'));
+    const trace = join(artifactRoot, 'steps.log');
+    const crashed = await orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
+      const first = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
+      const beat = await waitFor(async () => {
+        const details = await heartbeat(handle);
+        return details && details.checkpoint.endsWith('ckpt-000000004') ? details : undefined;
+      }, 'a heartbeat naming the first checkpoint');
+      first.child.kill('SIGKILL');
+      const killedAt = (await tracedSteps(trace)).length;
+      expect(killedAt).toBeLessThan(16); // mid-chunk
+      const second = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      try {
+        return { result: await handle.result(), committedStep: beat.step };
+      } finally {
+        second.child.kill('SIGKILL');
+      }
+    });
+
+    const steps = await tracedSteps(trace);
+    const [firstPid, ...otherPids] = [...new Set(steps.map((s) => s.pid))];
+    expect(otherPids).toHaveLength(1);
+    const resumedFrom = Math.min(...steps.filter((s) => s.pid === otherPids[0]).map((s) => s.step)) - 1;
+    expect(resumedFrom).toBeGreaterThanOrEqual(4); // from the checkpoint the heartbeat named (or a later one)
+    for (let step = 1; step <= resumedFrom; step++) {
+      expect(steps.filter((s) => s.step === step), `step ${step}`).toEqual([{ pid: firstPid, step }]);
+    }
+    expect(steps.filter((s) => s.pid === otherPids[0]).map((s) => s.step)).toEqual(Array.from({ length: 16 - resumedFrom }, (_, i) => resumedFrom + 1 + i));
+    expect(crashed.result.training).toMatchObject({ epochs: 4, step: 16 });
+    expect(crashed.result.training.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+
+    const reference = await uninterrupted(trainParams);
+    expect(sha256(await readFile(crashed.result.exported.weights.path))).toBe(sha256(await readFile(reference.exported.weights.path)));
+    expect(crashed.result.training.history).toEqual(reference.training.history.map((h, i) => ({ ...h, seconds: crashed.result.training.history[i]!.seconds })));
+  });
+
+  it('ignores a checkpoint half-written when the worker was killed, resuming from the one before', async () => {
+    const trainParams = await crashJob();
+    const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-crash-'));
+    const trace = join(artifactRoot, 'steps.log');
+    const marker = join(artifactRoot, 'paused-in-checkpoint');
+    const crashed = await orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
+      const first = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace, EPOCHAL_PAUSE_CHECKPOINT: `8:30000:${marker}` });
+      const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
+      await waitFor(() => stat(marker).then(() => true), 'the checkpoint of step 8 to be half-written');
+      first.child.kill('SIGKILL');
+      const checkpoints = (await readdir(join(artifactRoot, handle.workflowId, 'checkpoints'))).sort();
+      expect(checkpoints.some((name) => /^ckpt-000000008\.staging-/.test(name))).toBe(true);
+      expect(checkpoints).not.toContain('ckpt-000000008');
+      const second = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      try {
+        return await handle.result();
+      } finally {
+        second.child.kill('SIGKILL');
+      }
+    });
+
+    const steps = await tracedSteps(trace);
+    const pids = [...new Set(steps.map((s) => s.pid))];
+    const resumedFrom = Math.min(...steps.filter((s) => s.pid === pids[1]).map((s) => s.step)) - 1;
+    expect(resumedFrom).toBe(4); // the half-written checkpoint of step 8 was not used
+    expect(crashed.training).toMatchObject({ epochs: 4, step: 16 });
+    const reference = await uninterrupted(trainParams);
+    expect(sha256(await readFile(crashed.exported.weights.path))).toBe(sha256(await readFile(reference.exported.weights.path)));
+  });
+});
