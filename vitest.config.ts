@@ -7,6 +7,8 @@ export default defineConfig({
     globalSetup: ['test/setup/temporal-server.ts'],
     setupFiles: ['test/setup/quiet-temporal.ts'],
     pool: 'forks',
+    // Plain output from the CLIs the tests run, whatever the CI's terminal (picocolors colours when CI is set).
+    env: { NO_COLOR: '1' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

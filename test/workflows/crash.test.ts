@@ -17,12 +17,17 @@ import { useSuiteServer } from '../helpers/temporal.js';
 
 const { address, namespace, workflowBundlePath } = inject('temporal');
 
-/** One chunk of 4 epochs × 4 steps, a checkpoint every 4 steps, and a worker presumed dead after 3 s of silence. */
+/**
+ * One chunk of 4 epochs × 4 steps, a checkpoint every 4 steps, and a worker
+ * presumed dead after 3 s of silence. Nights are long enough that a step takes
+ * a few hundred milliseconds: heartbeats are throttled (about one a second),
+ * and the test needs to see one that names a checkpoint before the chunk ends.
+ */
 async function crashJob(): Promise<string> {
   const dir = await copySample('sleepnet-small');
   await editJson(join(dir, 'train_params.json'), (train) => {
     train.data.source.subjects = 24;
-    train.data.source.nightEpochs = { min: 60, max: 80 };
+    train.data.source.nightEpochs = { min: 200, max: 240 };
     train.training.epochs = 4;
     train.training.epochsPerChunk = 4;
     train.training.checkpointEverySteps = 4;
@@ -58,6 +63,8 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
     await sleep(50);
   }
 }
+
+const checkpointStep = (beat: TrainingHeartbeat) => Number(/ckpt-(\d+)$/.exec(beat.checkpoint)?.[1] ?? -1);
 
 /** Steps traced per process, in order: "<pid> <step>" lines. */
 async function tracedSteps(file: string): Promise<{ pid: string; step: number }[]> {
@@ -108,14 +115,14 @@ describe('crashes during training', () => {
       const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
       const beat = await waitFor(async () => {
         const details = await heartbeat(handle);
-        return details && details.checkpoint.endsWith('ckpt-000000004') ? details : undefined;
-      }, 'a heartbeat naming the first checkpoint');
+        return details && checkpointStep(details) >= 4 ? details : undefined;
+      }, 'a heartbeat naming a checkpoint after the first steps');
       first.child.kill('SIGKILL');
       const killedAt = (await tracedSteps(trace)).length;
       expect(killedAt).toBeLessThan(16); // mid-chunk
       const second = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
       try {
-        return { result: await handle.result(), committedStep: beat.step };
+        return { result: await handle.result(), heartbeatCheckpoint: checkpointStep(beat) };
       } finally {
         second.child.kill('SIGKILL');
       }
@@ -125,7 +132,7 @@ describe('crashes during training', () => {
     const [firstPid, ...otherPids] = [...new Set(steps.map((s) => s.pid))];
     expect(otherPids).toHaveLength(1);
     const resumedFrom = Math.min(...steps.filter((s) => s.pid === otherPids[0]).map((s) => s.step)) - 1;
-    expect(resumedFrom).toBeGreaterThanOrEqual(4); // from the checkpoint the heartbeat named (or a later one)
+    expect(resumedFrom).toBeGreaterThanOrEqual(crashed.heartbeatCheckpoint); // from the checkpoint the last heartbeat named
     for (let step = 1; step <= resumedFrom; step++) {
       expect(steps.filter((s) => s.step === step), `step ${step}`).toEqual([{ pid: firstPid, step }]);
     }
@@ -147,6 +154,8 @@ describe('crashes during training', () => {
       const first = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace, EPOCHAL_PAUSE_CHECKPOINT: `8:30000:${marker}` });
       const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
       await waitFor(() => stat(marker).then(() => true), 'the checkpoint of step 8 to be half-written');
+      // The worker lives on while its training process is paused: its throttled heartbeat reaches the server.
+      await waitFor(async () => ((await heartbeat(handle))?.checkpoint.endsWith('ckpt-000000004') ? true : undefined), 'the heartbeat naming step 4');
       first.child.kill('SIGKILL');
       const checkpoints = (await readdir(join(artifactRoot, handle.workflowId, 'checkpoints'))).sort();
       expect(checkpoints.some((name) => /^ckpt-000000008\.staging-/.test(name))).toBe(true);
