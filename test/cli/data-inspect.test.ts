@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { copySample, editJson } from '../helpers/configs.js';
 import { epochal } from '../helpers/processes.js';
 
 describe('epochal data inspect', () => {
@@ -14,10 +16,18 @@ describe('epochal data inspect', () => {
   });
 
   it('summarises synthetic ECG nights with their sequence lengths', async () => {
-    const { code, stdout } = await epochal(['data', 'inspect', 'configs/sleepnet-small/train_params.json']);
+    const dir = await copySample('sleepnet-small');
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.data.source.subjects = 12;
+      train.data.source.nightEpochs = { min: 40, max: 80 };
+    });
+    const { code, stdout } = await epochal(['data', 'inspect', join(dir, 'train_params.json')]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/records\s+12 in 12 groups/);
-    expect(stdout).toMatch(/sequences\s+40–79 steps/);
+    const [, shortest, longest] = /sequences\s+(\d+)–(\d+) steps/.exec(stdout)!.map(Number);
+    expect(shortest).toBeGreaterThanOrEqual(40);
+    expect(longest).toBeLessThanOrEqual(80);
+    expect(longest).toBeGreaterThan(shortest!);
     expect(stdout).toMatch(/ecg\s+signal, float32 \[n,960\]/);
   });
 });

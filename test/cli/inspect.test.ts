@@ -25,7 +25,7 @@ describe('epochal inspect', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/tcn\/block_0\/conv_0\s+TemporalConv1D\s+\[None,None,32\]\s+3,104\s+no/);
     expect(stdout).toMatch(/outer_dense\/dense_0\s+Dense\s+\[None,None,32\]\s+1,056\s+yes/);
-    expect(stdout).toContain('21,305 parameters: 2,181 trainable, 19,058 frozen, 66 non-trainable');
+    expect(stdout).toContain('21,173 parameters: 2,181 trainable, 18,992 frozen, 0 non-trainable');
     expect(stdout).toContain('tcn/block_1/conv_1/kernel  [3,32,32]  (frozen)');
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * Replay: histories recorded from real runs (scripts/record-replay-histories.ts)
+ * must replay against today's workflow code without non-determinism errors,
+ * or workflows already running would break on the next deploy.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+const { workflowBundlePath } = inject('temporal');
+
+async function recordedHistories() {
+  const files = (await readdir(FIXTURES)).filter((name) => name.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(join(FIXTURES, file), 'utf8'))) })),
+  );
+}
+
+describe('workflow replay', () => {
+  it('replays every recorded history (plain, steered, continued as new) without non-determinism', async () => {
+    const histories = await recordedHistories();
+    expect(histories.map((h) => h.workflowId)).toEqual(['continued-first-run', 'continued-last-run', 'plain', 'steered']);
+    const outcomes = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath } }, histories)) {
+      outcomes.push({ workflowId: result.workflowId, error: result.error?.message });
+    }
+    expect(outcomes).toEqual(histories.map(({ workflowId }) => ({ workflowId, error: undefined })));
+  });
+});
