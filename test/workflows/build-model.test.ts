@@ -13,7 +13,7 @@ import { editJson, quickSleepnet, readJson } from '../helpers/configs.js';
 import { maxAbsDiff } from '../helpers/model.js';
 import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
 
-const sizeOf = (weights: readonly tf.LayerVariable[]) => weights.reduce((sum, w) => sum + w.shape.reduce((n, d) => n * d!, 1), 0);
+const sizeOf = (weights: readonly tf.LayerVariable[]) => weights.reduce((sum, w) => sum + w.shape.reduce<number>((n, d) => n * (d ?? 1), 1), 0);
 
 /** A "previous run" of the small SleepNet: a checkpoint of it built from another seed. */
 async function pretrainedSleepnet(netFile: string, edit?: (net: Record<string, unknown>) => void) {
