@@ -1,5 +1,5 @@
 /**
- * The training process: a child of the worker that runs one chunk or one evaluation (CPU-heavy,
+ * The training process: a child of the worker that runs chunks and evaluations (CPU-heavy,
  * synchronous TensorFlow.js work) so the worker's event loop stays free for
  * heartbeats, cancellation and workflow tasks. Talks to its parent over IPC
  * (see `process.ts`); exits when the parent goes away, so a killed worker
@@ -23,7 +23,10 @@ const send = (message: ChildMessage) => process.send?.(message);
 process.on('disconnect', () => process.exit(0)); // the worker is gone: stop at once
 process.on('message', (message: ParentMessage) => {
   if (message.kind === 'stop') stopRequested = true;
-  if (message.kind === 'run') void run(message.task);
+  if (message.kind === 'run') {
+    stopRequested = false;
+    void run(message.task);
+  }
 });
 
 async function run(task: Task): Promise<void> {
@@ -34,7 +37,7 @@ async function run(task: Task): Promise<void> {
   } catch (error) {
     outcome = { kind: 'error', error: serializeError(error) };
   }
-  process.send?.(outcome, () => process.disconnect()); // disconnect (and so exit) once the outcome is delivered
+  send(outcome); // then wait for the next task: the parent keeps one warm process, or ends this one
 }
 
 /** Progress over IPC, the stop flag, and the tracing and pausing hooks of the environment. */

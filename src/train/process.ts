@@ -4,7 +4,7 @@
  * and stop at the next step boundary, and a child that dies without a result
  * is an error the caller may retry.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CheckpointRef } from '../checkpoint/checkpoint.js';
@@ -37,42 +37,75 @@ export interface ProcessHooks {
   signal?: AbortSignal;
 }
 
-/** Trains one chunk in a fresh child process. */
+/** Trains one chunk in a training process. */
 export function trainChunkInProcess(request: ChunkRequest, hooks: ProcessHooks = {}): Promise<ChunkResult> {
   return runInProcess({ type: 'trainChunk', request }, hooks) as Promise<ChunkResult>;
 }
 
-/** Evaluates a checkpoint in a fresh child process. */
+/** Evaluates a checkpoint in a training process. */
 export function evaluateInProcess(request: EvaluateRequest): Promise<SplitEvaluation | undefined> {
   return runInProcess({ type: 'evaluate', request }, {}) as Promise<SplitEvaluation | undefined>;
 }
 
 function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], {
-      execArgv: ['--import', TSX],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
+    const child = acquire();
     let settled = false;
     const stop = () => child.connected && child.send({ kind: 'stop' } satisfies ParentMessage);
-    hooks.signal?.addEventListener('abort', stop, { once: true });
-    const finish = (outcome: () => void) => {
+    const finish = (outcome: () => void, reusable: boolean) => {
       if (settled) return;
       settled = true;
       hooks.signal?.removeEventListener('abort', stop);
+      child.off('message', onMessage).off('error', onError).off('exit', onExit);
+      // A process that was asked to stop, failed or died is not trusted with another task.
+      if (reusable && !hooks.signal?.aborted) release(child);
+      else child.kill();
       outcome();
     };
-    child.on('message', (message: ChildMessage) => {
+    const onMessage = (message: ChildMessage) => {
       if (message.kind === 'step') hooks.onStep?.(message);
       else if (message.kind === 'checkpoint') hooks.onCheckpoint?.(message);
-      else if (message.kind === 'result') finish(() => resolve(message.result));
-      else finish(() => reject(deserializeError(message.error)));
-    });
-    child.on('error', (error) => finish(() => reject(error)));
-    child.on('exit', (code, signal) =>
-      finish(() => reject(new Error(`The training process exited (${signal ?? `code ${code}`}) before finishing its ${task.type}.`))),
-    );
+      else if (message.kind === 'result') finish(() => resolve(message.result), true);
+      else finish(() => reject(deserializeError(message.error)), false);
+    };
+    const onError = (error: Error) => finish(() => reject(error), false);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      finish(() => reject(new Error(`The training process exited (${signal ?? `code ${code}`}) before finishing its ${task.type}.`)), false);
+    child.on('message', onMessage).on('error', onError).on('exit', onExit);
+    hooks.signal?.addEventListener('abort', stop, { once: true });
     child.send({ kind: 'run', task } satisfies ParentMessage);
   });
+}
+
+/**
+ * One warm training process is kept between tasks: starting Node, TensorFlow.js
+ * and its backend costs most of a second, which a chunk of one short epoch
+ * would otherwise pay every time. Idle, it does not keep the worker alive, and
+ * it exits with the worker.
+ */
+const idle: ChildProcess[] = [];
+
+function acquire(): ChildProcess {
+  for (let child = idle.pop(); child; child = idle.pop()) {
+    if (!child.connected) continue;
+    child.ref();
+    child.channel?.ref();
+    return child;
+  }
+  const child = fork(CHILD, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  child.once('exit', () => {
+    const at = idle.indexOf(child);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return child;
+}
+
+function release(child: ChildProcess): void {
+  if (idle.length > 0 || !child.connected) {
+    child.kill();
+    return;
+  }
+  child.unref();
+  child.channel?.unref();
+  idle.push(child);
 }
