@@ -6,9 +6,12 @@
  * worker shutdown save at the next step boundary and fail the attempt, to be
  * resumed from that save.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { runFolder } from '../src/artifacts/run-folder.js';
 import type { CheckpointRef } from '../src/checkpoint/checkpoint.js';
+import { sha256 } from '../src/config/read-json.js';
 import { firstValidCheckpoint, listCheckpoints } from '../src/checkpoint/series.js';
 import { CheckpointError } from '../src/errors.js';
 import type { ChunkResult } from '../src/train/chunk.js';
@@ -46,7 +49,8 @@ export function trainChunkActivity() {
   return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {
     const context = Context.current();
     const checkpoints = runFolder(input.config.artifactRoot, input.config.runId).checkpoints;
-    const start = await resumePoint(checkpoints, input.committed, context.info.heartbeatDetails as TrainingHeartbeat | undefined);
+    const lineage = chunkLineage(input);
+    const start = await resumePoint(checkpoints, input.committed, lineage, context.info.heartbeatDetails as TrainingHeartbeat | undefined);
 
     let details: TrainingHeartbeat = { epoch: 0, step: input.committed.step, checkpoint: start };
     const beat = () => context.heartbeat(details);
@@ -65,6 +69,7 @@ export function trainChunkActivity() {
           learningRate: input.learningRate,
           protect: [input.committed.path],
           earlyStopping: input.earlyStopping,
+          lineage,
         },
         {
           signal: context.cancellationSignal,
@@ -90,19 +95,28 @@ export function trainChunkActivity() {
   };
 }
 
+/** Identifies what a chunk computes: the same lineage means the same steps on the same state. */
+function chunkLineage(input: TrainChunkInput): string {
+  const { committed, fromEpoch, untilEpoch, unfrozen, learningRate, config } = input;
+  return sha256(JSON.stringify({ committed: committed.manifestSha256 || committed.path, fromEpoch, untilEpoch, unfrozen, learningRate, train: config.snapshot.train.sha256 }));
+}
+
 /**
- * Where an attempt starts: the checkpoint its previous attempt's last
- * heartbeat named, else the committed one. Never anything newer than the
- * heartbeat's (after a workflow reset, checkpoints of the discarded timeline
- * may lie on disk). A corrupt one is passed over for the newest valid one
- * before it.
+ * Where an attempt starts: the newest checkpoint on disk written by this same
+ * chunk (its lineage: an earlier attempt from the same start with the same
+ * inputs computes exactly the same state, so it is as good as resuming from
+ * the heartbeat's, which may lag behind and be pruned already), else the one
+ * the last heartbeat named, else the committed one. Checkpoints of other
+ * lineages (a workflow reset's discarded timeline, a chunk with another
+ * learning rate) are never used. A corrupt one is passed over for the next.
  */
-async function resumePoint(dir: string, committed: TrainChunkInput['committed'], heartbeat: TrainingHeartbeat | undefined): Promise<string> {
-  const newest = heartbeat && heartbeat.step >= committed.step ? heartbeat : undefined;
-  const between = newest
-    ? (await listCheckpoints(dir)).filter((c) => c.step >= committed.step && c.step < newest.step).map((c) => c.path)
-    : [];
-  const candidates = [...new Set([...(newest ? [newest.checkpoint] : []), ...between, committed.path])];
+async function resumePoint(dir: string, committed: TrainChunkInput['committed'], lineage: string, heartbeat: TrainingHeartbeat | undefined): Promise<string> {
+  const ours = [];
+  for (const checkpoint of await listCheckpoints(dir)) {
+    if (checkpoint.step > committed.step && (await lineageOf(checkpoint.path)) === lineage) ours.push(checkpoint.path);
+  }
+  const named = heartbeat && heartbeat.step >= committed.step ? [heartbeat.checkpoint] : [];
+  const candidates = [...new Set([...ours, ...named, committed.path])];
   const { path, skipped } = await firstValidCheckpoint(candidates);
   for (const { reason } of skipped) Context.current().log.warn(`Skipping a checkpoint: ${reason}`);
   if (!path) {
@@ -115,3 +129,10 @@ async function resumePoint(dir: string, committed: TrainChunkInput['committed'],
   return path;
 }
 
+async function lineageOf(checkpoint: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(join(checkpoint, 'state.json'), 'utf8')) as { lineage?: string }).lineage;
+  } catch {
+    return undefined; // unreadable: not a candidate (verification would reject it anyway)
+  }
+}

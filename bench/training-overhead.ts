@@ -96,6 +96,7 @@ const raw = await trainChunk(
     learningRate: train.training.optimizer.learningRate,
     protect: [],
     earlyStopping: { epochsWithoutImprovement: 0 },
+    lineage: 'raw',
   },
   { shouldStop: () => false, yieldToEvents: async () => {} },
 );

@@ -6,7 +6,7 @@
  * never leaves training running behind it.
  *
  * Two environment variables exist for crash tests and debugging:
- *   EPOCHAL_TRACE_STEPS=<file>                 append "<pid> <step>" for every step taken
+ *   EPOCHAL_TRACE_STEPS=<file>                 append "<pid> <step> <unix ms>" for every step taken
  *   EPOCHAL_PAUSE_CHECKPOINT=<step>:<ms>:<file> when writing the checkpoint of <step>, create
  *                                               <file> and wait <ms> before committing it
  */
@@ -49,7 +49,7 @@ function chunkHooks(): ChunkHooks {
     shouldStop: () => stopRequested,
     yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
     onStep: ({ epoch, step, loss }) => {
-      if (trace) appendFileSync(trace, `${process.pid} ${step}\n`);
+      if (trace) appendFileSync(trace, `${process.pid} ${step} ${Date.now()}\n`);
       const now = Date.now();
       if (now - lastProgress >= 250) {
         lastProgress = now;

@@ -38,6 +38,12 @@ export interface ChunkRequest {
   protect: string[];
   /** Early-stopping state carried from earlier chunks. */
   earlyStopping: EarlyStoppingState;
+  /**
+   * What this chunk computes (its starting checkpoint and inputs), written into
+   * each of its checkpoints: training is deterministic, so a retry may resume
+   * from any checkpoint of the same lineage.
+   */
+  lineage: string;
 }
 
 /** What one epoch achieved. */
@@ -91,6 +97,8 @@ export interface ChunkState extends CheckpointState {
   earlyStopping: EarlyStoppingState;
   /** Sum and count of step losses in the epoch under way. */
   epochLoss: { sum: number; steps: number };
+  /** The chunk that wrote it (see ChunkRequest.lineage). */
+  lineage: string;
 }
 
 export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Promise<ChunkResult> {
@@ -118,6 +126,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
     history: (saved.history ?? []).filter((record) => record.epoch > request.fromEpoch),
     earlyStopping: saved.earlyStopping ?? request.earlyStopping,
     epochLoss: saved.epochLoss ?? { sum: 0, steps: 0 },
+    lineage: request.lineage,
   };
   const timing = { trainSeconds: 0, steps: 0, checkpointSeconds: [] as number[], restoreSeconds };
   let latest: CheckpointRef = { path: request.start, manifestSha256: '' };
