@@ -8,6 +8,7 @@ import { buildModelActivity } from './build-model.js';
 import type { ActivityDeps } from './deps.js';
 import { evaluateActivity } from './evaluate.js';
 import { exportModelActivity } from './export-model.js';
+import { finishInferenceActivity, inferShardActivity, planInferenceActivity, prepareInferenceActivity } from './infer.js';
 import { prepareDataActivity } from './prepare-data.js';
 import { trainChunkActivity } from './train-chunk.js';
 import { validateConfigActivity } from './validate-config.js';
@@ -19,6 +20,7 @@ export type { PreparedRef } from './prepare-data.js';
 export type { ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
 export type { Evaluation, SplitEvaluation } from './evaluate.js';
 export type { ExportResult } from './export-model.js';
+export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInput, ShardOutput } from './infer.js';
 
 /** The activities a worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -29,6 +31,10 @@ export function createActivities(deps: ActivityDeps) {
     trainChunk: mapFailures(trainChunkActivity()),
     evaluate: mapFailures(evaluateActivity()),
     exportModel: mapFailures(exportModelActivity()),
+    planInference: mapFailures(planInferenceActivity(deps)),
+    prepareInference: mapFailures(prepareInferenceActivity()),
+    inferShard: mapFailures(inferShardActivity()),
+    finishInference: mapFailures(finishInferenceActivity()),
   };
 }
 

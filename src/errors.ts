@@ -96,6 +96,24 @@ export class BackendUnavailableError extends EpochalError {
   }
 }
 
+/** The model an inference job names does not exist or is not an Epochal model. */
+export class ModelNotFoundError extends EpochalError {
+  readonly type = 'ModelNotFound';
+
+  constructor(
+    message: string,
+    /** The model reference as the job gave it. */
+    readonly ref: unknown,
+  ) {
+    super(message);
+    this.name = 'ModelNotFoundError';
+  }
+
+  details(): { ref: unknown } {
+    return { ref: this.ref };
+  }
+}
+
 /** Data that cannot be used as it is: unreadable, malformed, non-finite, mislabelled or too little. */
 export class DataError extends EpochalError {
   readonly type = 'InvalidData';

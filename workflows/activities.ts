@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporali
 import type { EpochalActivities } from '../activities/index.js';
 
 /** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
-const USER_ERRORS = ['InvalidConfig', 'InvalidData', 'IncompatibleWeights', 'CorruptCheckpoint'];
+const USER_ERRORS = ['InvalidConfig', 'InvalidData', 'IncompatibleWeights', 'CorruptCheckpoint', 'ModelNotFound'];
 
 const quick = proxyActivities<EpochalActivities>({
   startToCloseTimeout: '2 minutes',
@@ -25,6 +25,9 @@ export const activities = {
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: USER_ERRORS },
   }).buildModel,
   exportModel: quick.exportModel,
+  planInference: quick.planInference,
+  prepareInference: long.prepareInference,
+  finishInference: quick.finishInference,
 };
 
 /**
@@ -42,6 +45,16 @@ export function trainingActivities(taskQueue: string, heartbeatTimeoutSeconds: n
     trainChunk: proxyActivities<EpochalActivities>({ ...options, startToCloseTimeout: '24 hours' }).trainChunk,
     evaluate: proxyActivities<EpochalActivities>({ ...options, startToCloseTimeout: '4 hours' }).evaluate,
   };
+}
+
+/** Scoring shards on the inference task queue; a silent worker's shard is retried elsewhere. */
+export function inferenceActivities(taskQueue: string, heartbeatTimeoutSeconds: number) {
+  return proxyActivities<EpochalActivities>({
+    taskQueue,
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50, nonRetryableErrorTypes: USER_ERRORS },
+  });
 }
 
 /**

@@ -26,6 +26,8 @@ export interface BatchOptions {
   padTo?: number;
   /** Start at this batch (to resume mid-epoch). */
   fromBatch?: number;
+  /** Only the records `[from, to)` of the split, in stored order (one inference shard); no shuffling. */
+  records?: { from: number; to: number };
   /**
    * Refill the same arrays for every batch of the same shape instead of
    * allocating new ones, for loops that consume each batch (e.g. copy it into
@@ -96,7 +98,8 @@ export async function* batches(prepared: PreparedData, split: SplitName, options
   const pool = options.reuseArrays ? new Map<string, Float32Array | Int32Array>() : undefined;
   try {
     let b = 0;
-    for (const indices of chunks(recordOrder(reader.shardSizes, options.shuffle), options.batchSize)) {
+    const order = options.records ? range(options.records.from, options.records.to) : recordOrder(reader.shardSizes, options.shuffle);
+    for (const indices of chunks(order, options.batchSize)) {
       if (b++ < (options.fromBatch ?? 0)) continue;
       let batch: BatchArrays | undefined;
       const ids: string[] = [];
@@ -114,6 +117,10 @@ export async function* batches(prepared: PreparedData, split: SplitName, options
   } finally {
     await reader.close();
   }
+}
+
+function* range(from: number, to: number): Generator<number> {
+  for (let i = from; i < to; i++) yield i;
 }
 
 /** Consecutive groups of `size` items (the last may be shorter). */

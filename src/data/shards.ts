@@ -78,6 +78,7 @@ export class ShardWriter {
     private readonly split: string,
     private readonly fields: Record<string, FieldSpec>,
     private readonly maxShardBytes = DEFAULT_SHARD_BYTES,
+    private readonly maxShardRecords = MAX_SHARD_RECORDS,
   ) {
     this.names = Object.keys(fields).sort();
     this.sequence = hasSequence(fields);
@@ -85,7 +86,7 @@ export class ShardWriter {
 
   /** Appends a record (already validated against the field specs). */
   async write(record: DataRecord): Promise<void> {
-    if (!this.current || this.current.bytes >= this.maxShardBytes || this.current.ids.length >= MAX_SHARD_RECORDS) await this.roll();
+    if (!this.current || this.current.bytes >= this.maxShardBytes || this.current.ids.length >= this.maxShardRecords) await this.roll();
     const shard = this.current!;
     for (const name of this.names) {
       const data = record.fields[name]!.data;

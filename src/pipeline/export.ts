@@ -1,6 +1,6 @@
 /**
  * The export stage: the final model as a standalone tfjs model folder
- * (`model/`), the per-epoch history and test metrics (`metrics.json`), and a
+ * (`model/`, with the network and preprocessing inference needs), the per-epoch history and test metrics (`metrics.json`), and a
  * run manifest (`manifest.json`) recording what produced the model: config
  * and data hashes, Epochal's version and git commit, backend, timings.
  */
@@ -13,6 +13,7 @@ import { writeFolderAtomically } from '../artifacts/atomic.js';
 import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { runFolder } from '../artifacts/run-folder.js';
 import { sha256 } from '../config/read-json.js';
+import { writeModelPackage } from '../infer/model-package.js';
 import type { EpochRecord } from '../train/chunk.js';
 import type { SplitEvaluation } from '../train/evaluate.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
@@ -49,6 +50,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
   const modelDir = join(folder.root, 'model');
   await writeFolderAtomically(modelDir, async (staging) => {
     for (const file of ['model.json', 'weights.bin']) await copyFile(join(input.checkpoint, file), join(staging, file));
+    await writeModelPackage(folder.root, staging); // the network and preprocessing, for inference anywhere
   });
   const fileRef = async (path: string): Promise<FileRef> => ({ path, sha256: sha256(await readFile(path)) });
   const model = await fileRef(join(modelDir, 'model.json'));

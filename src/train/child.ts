@@ -1,5 +1,5 @@
 /**
- * The training process: a child of the worker that runs chunks and evaluations (CPU-heavy,
+ * The training process: a child of the worker that runs chunks, evaluations and inference shards (CPU-heavy,
  * synchronous TensorFlow.js work) so the worker's event loop stays free for
  * heartbeats, cancellation and workflow tasks. Talks to its parent over IPC
  * (see `process.ts`); exits when the parent goes away, so a killed worker
@@ -13,6 +13,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serializeError } from '../errors.js';
+import { scoreShard } from '../infer/score.js';
 import { trainChunk, type ChunkHooks } from './chunk.js';
 import { evaluateCheckpoint } from './evaluate-checkpoint.js';
 import type { ChildMessage, ParentMessage, Task } from './process.js';
@@ -32,7 +33,12 @@ process.on('message', (message: ParentMessage) => {
 async function run(task: Task): Promise<void> {
   let outcome: ChildMessage;
   try {
-    const result = task.type === 'trainChunk' ? await trainChunk(task.request, chunkHooks()) : await evaluateCheckpoint(task.request);
+    const result =
+      task.type === 'trainChunk'
+        ? await trainChunk(task.request, chunkHooks())
+        : task.type === 'evaluate'
+          ? await evaluateCheckpoint(task.request)
+          : await scoreShard(task.request);
     outcome = { kind: 'result', result };
   } catch (error) {
     outcome = { kind: 'error', error: serializeError(error) };

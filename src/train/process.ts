@@ -9,12 +9,16 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CheckpointRef } from '../checkpoint/checkpoint.js';
 import { deserializeError, type SerializedError } from '../errors.js';
+import type { ScoreShardRequest, ShardOutput } from '../infer/score.js';
 import type { ChunkRequest, ChunkResult } from './chunk.js';
 import type { SplitEvaluation } from './evaluate.js';
 import type { EvaluateRequest } from './evaluate-checkpoint.js';
 
 /** What the training process can do. */
-export type Task = { type: 'trainChunk'; request: ChunkRequest } | { type: 'evaluate'; request: EvaluateRequest };
+export type Task =
+  | { type: 'trainChunk'; request: ChunkRequest }
+  | { type: 'evaluate'; request: EvaluateRequest }
+  | { type: 'inferShard'; request: ScoreShardRequest };
 
 /** Parent → child. */
 export type ParentMessage = { kind: 'run'; task: Task } | { kind: 'stop' };
@@ -45,6 +49,11 @@ export function trainChunkInProcess(request: ChunkRequest, hooks: ProcessHooks =
 /** Evaluates a checkpoint in a training process. */
 export function evaluateInProcess(request: EvaluateRequest): Promise<SplitEvaluation | undefined> {
   return runInProcess({ type: 'evaluate', request }, {}) as Promise<SplitEvaluation | undefined>;
+}
+
+/** Scores one inference shard in a training process. */
+export function scoreShardInProcess(request: ScoreShardRequest): Promise<ShardOutput> {
+  return runInProcess({ type: 'inferShard', request }, {}) as Promise<ShardOutput>;
 }
 
 function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {

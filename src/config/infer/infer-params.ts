@@ -42,6 +42,9 @@ export const InferParams = z
     parallelism: PositiveInt.default(2).describe('Shards scored at the same time.'),
     backend: Backend,
     taskQueue: TaskQueue.default('epochal-gpu'),
+    heartbeatTimeoutSeconds: PositiveInt.max(3600)
+      .default(60)
+      .describe('How long a silent inference worker is trusted before its shard is retried elsewhere.'),
     artifactRoot: FilePath.optional(),
   })
   .describe('Epochal batch-inference job (infer_params.json).');

@@ -1,0 +1,122 @@
+/**
+ * The batch-inference stages: `planInference` validates infer_params and
+ * pins the model (a champion is resolved once, so a promotion mid-job changes
+ * nothing); `prepareInference` checks the input against the model and writes
+ * it as shards; `inferShard` (inference task queue) scores one shard in the
+ * training process, or reuses its finished output; `finishInference` writes
+ * the job manifest. A missing model or input that does not fit the model
+ * fails non-retryably.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
+import type { InferParams } from '../src/config/infer/infer-params.js';
+import { loadInferConfig, type ConfigInput } from '../src/config/load.js';
+import { sha256 } from '../src/config/read-json.js';
+import { resolveModel } from '../src/infer/model-package.js';
+import { prepareInferenceInput, type InferenceInput } from '../src/infer/prepare-input.js';
+import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src/infer/score.js';
+import { scoreShardInProcess } from '../src/train/process.js';
+import type { ActivityDeps } from './deps.js';
+
+export type { InferenceInput } from '../src/infer/prepare-input.js';
+export type { ShardOutput } from '../src/infer/score.js';
+
+/** A validated job with its model pinned. */
+export interface InferencePlan {
+  infer: InferParams;
+  artifactRoot: string;
+  model: {
+    /** What the job asked for (`champion`, `exported`, `checkpoint`). */
+    requested: InferParams['model'];
+    /** The folder it resolved to. */
+    path: string;
+    type: 'exported' | 'checkpoint';
+    /** SHA-256 over model.json and the weights: outputs of another model are never reused. */
+    digest: string;
+    classes: string[];
+  };
+}
+
+export function planInferenceActivity(deps: ActivityDeps) {
+  return async function planInference(input: { inferParams: ConfigInput }): Promise<InferencePlan> {
+    const { infer } = await loadInferConfig(input.inferParams, { cwd: deps.cwd });
+    const artifactRoot = infer.artifactRoot ?? deps.artifactRoot;
+    const model = await resolveModel(infer.model, artifactRoot);
+    const digest = sha256(Buffer.concat(await Promise.all(['model.json', 'weights.bin'].map((f) => readFile(join(model.weights, f))))));
+    const type = infer.model.type === 'checkpoint' ? 'checkpoint' : 'exported';
+    return { infer, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest, classes: model.preprocessing.classes } };
+  };
+}
+
+export function prepareInferenceActivity() {
+  return async function prepareInference(plan: InferencePlan): Promise<InferenceInput> {
+    const model = await resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot);
+    const context = Context.current();
+    return prepareInferenceInput(plan.infer.data.source, plan.infer.data.inputs, model.preprocessing, {
+      cacheRoot: join(plan.artifactRoot, 'prepared-inference'),
+      shardSize: plan.infer.shardSize,
+      onProgress: (done, total) => context.heartbeat({ records: done, total }),
+    });
+  };
+}
+
+export interface InferShardInput {
+  plan: InferencePlan;
+  input: InferenceInput;
+  shard: number;
+}
+
+const LIVENESS_SECONDS = 5;
+
+export function inferShardActivity() {
+  return async function inferShard({ plan, input, shard }: InferShardInput): Promise<ShardOutput> {
+    const model = await resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot);
+    const from = input.shards.slice(0, shard).reduce((n, records) => n + records, 0);
+    const { output, batchSize, backend } = plan.infer;
+    const request: ScoreShardRequest = {
+      inputDir: input.dir,
+      shard,
+      records: { from, to: from + input.shards[shard]! },
+      model: { weights: model.weights, net: model.net, preprocessing: model.preprocessing },
+      batchSize,
+      backend,
+      output: { dir: output.path, format: output.format, probabilities: output.probabilities },
+      key: sha256(JSON.stringify({ model: plan.model.digest, input: input.fingerprint, shard, batchSize, output })),
+    };
+    const done = await existingOutput(request);
+    if (done) return done;
+    const context = Context.current();
+    context.heartbeat({ shard });
+    const liveness = setInterval(() => context.heartbeat({ shard }), LIVENESS_SECONDS * 1000);
+    try {
+      return await scoreShardInProcess(request);
+    } finally {
+      clearInterval(liveness);
+    }
+  };
+}
+
+export interface FinishInferenceInput {
+  plan: InferencePlan;
+  input: InferenceInput;
+  outputs: ShardOutput[];
+  workflow: { workflowId: string; runId: string };
+  seconds: Record<string, number>;
+}
+
+export function finishInferenceActivity() {
+  return async function finishInference({ plan, input, outputs, workflow, seconds }: FinishInferenceInput): Promise<FileRef> {
+    return writeJsonRef(join(plan.infer.output.path, 'manifest.json'), {
+      workflow,
+      createdAt: new Date().toISOString(),
+      model: plan.model,
+      input: { fingerprint: input.fingerprint, dir: input.dir, records: input.records },
+      format: plan.infer.output.format,
+      rows: outputs.reduce((n, o) => n + o.rows, 0),
+      shards: outputs.map(({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused }) => ({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused })),
+      timings: seconds,
+    });
+  };
+}

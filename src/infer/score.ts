@@ -1,0 +1,127 @@
+/**
+ * Scoring one inference shard (in the training process: TensorFlow.js work
+ * is synchronous): stream its batches, predict, and write the shard's output
+ * atomically (temporary name, fsync, rename), then a `.done.json` marker with
+ * the output's row count and hash. A shard whose output and marker already
+ * match is not scored again, so retries and crashes neither lose nor
+ * duplicate a row.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomically, writeJsonAtomically } from '../artifacts/atomic.js';
+import { useBackend } from '../backend/index.js';
+import type { BackendName } from '../backend/names.js';
+import type { NetParams } from '../config/net/net-params.js';
+import { sha256 } from '../config/read-json.js';
+import { batches, MASK_FIELD } from '../data/batches.js';
+import { PreparedData } from '../data/prepared.js';
+import { hasSequence } from '../data/shards.js';
+import { buildModel } from '../model/build.js';
+import { loadPretrained } from '../model/pretrained.js';
+import type { Preprocessing } from './model-package.js';
+import { encodeOutput, outputFileName, type OutputFormat, type OutputRow } from './output.js';
+import { INFERENCE_SPLIT } from './prepare-input.js';
+
+export interface ScoreShardRequest {
+  inputDir: string;
+  shard: number;
+  /** The shard's records: `[from, to)` of the input. */
+  records: { from: number; to: number };
+  model: { weights: string; net: NetParams; preprocessing: Preprocessing };
+  batchSize: number;
+  backend: BackendName | 'auto';
+  output: { dir: string; format: OutputFormat; probabilities: boolean };
+  /** Identifies what produces this output (model, input, options): existing output is reused only under the same key. */
+  key: string;
+}
+
+export interface ShardOutput {
+  shard: number;
+  file: string;
+  rows: number;
+  sha256: string;
+  seconds: number;
+  /** True when a matching output existed and nothing was scored. */
+  reused: boolean;
+}
+
+interface DoneMarker {
+  key: string;
+  rows: number;
+  sha256: string;
+  seconds: number;
+}
+
+const markerOf = (file: string) => `${file}.done.json`;
+
+/** The shard's finished output, when one exists for this key and its hash still matches. */
+export async function existingOutput(request: ScoreShardRequest): Promise<ShardOutput | undefined> {
+  const file = join(request.output.dir, outputFileName(request.shard, request.output.format));
+  try {
+    const marker = JSON.parse(await readFile(markerOf(file), 'utf8')) as DoneMarker;
+    if (marker.key !== request.key || sha256(await readFile(file)) !== marker.sha256) return undefined;
+    return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds: marker.seconds, reused: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scores the shard and writes its output atomically (see the module comment). */
+export async function scoreShard(request: ScoreShardRequest): Promise<ShardOutput> {
+  const started = performance.now();
+  await useBackend(request.backend);
+  const prepared = await PreparedData.open(request.inputDir);
+  if (!prepared) throw new Error(`No prepared inference input in ${request.inputDir}.`);
+  const { net, preprocessing, weights } = request.model;
+  const model = buildModel(net, 0);
+  try {
+    await loadPretrained(model, weights, 'strict');
+    const rows = await predictRows(model, prepared, request);
+    const file = join(request.output.dir, outputFileName(request.shard, request.output.format));
+    const { data, ids } = encodeOutput(rows, {
+      format: request.output.format,
+      classes: preprocessing.classes,
+      probabilities: request.output.probabilities,
+      sequence: hasSequence(preprocessing.fields),
+    });
+    if (ids !== undefined) await writeFileAtomically(`${file.replace(/\.npy$/, '')}.ids.txt`, ids);
+    await writeFileAtomically(file, data);
+    const seconds = (performance.now() - started) / 1000;
+    const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds };
+    await writeJsonAtomically(markerOf(file), marker);
+    return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds, reused: false };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One row per record, or per real (unpadded) step of a sequence record. */
+async function predictRows(model: tf.LayersModel, prepared: PreparedData, request: ScoreShardRequest): Promise<OutputRow[]> {
+  const { preprocessing } = request.model;
+  const inputFields = Object.keys(request.model.net.inputs).map((input) => preprocessing.inputs[input] ?? input);
+  const sequence = hasSequence(preprocessing.fields);
+  const rows: OutputRow[] = [];
+  for await (const batch of batches(prepared, INFERENCE_SPLIT, { batchSize: request.batchSize, fields: [...new Set([...inputFields, ...(sequence ? [MASK_FIELD] : [])])], records: request.records })) {
+    const probabilities = tf.tidy(() => {
+      const inputs = inputFields.map((field) => tf.tensor(batch.fields[field]!.data, batch.fields[field]!.shape));
+      return model.predict(inputs) as tf.Tensor;
+    });
+    const values = (await probabilities.data()) as Float32Array;
+    const classes = probabilities.shape[probabilities.shape.length - 1]!;
+    probabilities.dispose();
+    if (!sequence) {
+      batch.ids.forEach((id, r) => rows.push({ id, probabilities: values.slice(r * classes, (r + 1) * classes) }));
+      continue;
+    }
+    const mask = batch.fields[MASK_FIELD]!;
+    const steps = mask.shape[1]!;
+    batch.ids.forEach((id, r) => {
+      for (let t = 0; t < steps && mask.data[r * steps + t] === 1; t++) {
+        const at = (r * steps + t) * classes;
+        rows.push({ id, step: t, probabilities: values.slice(at, at + classes) });
+      }
+    });
+  }
+  return rows;
+}

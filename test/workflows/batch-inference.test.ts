@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/backend/index.js';
+import { openDataset } from '../../src/data/registry.js';
+import { resolveModel } from '../../src/infer/model-package.js';
+import { buildModel } from '../../src/model/build.js';
+import { loadPretrained } from '../../src/model/pretrained.js';
+import type { batchInference, BatchInferenceResult } from '../../workflows/batch-inference.js';
+import { quickSleepnet } from '../helpers/configs.js';
+import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
+
+const SOURCE = { type: 'syntheticEcg', subjects: 5, nightEpochs: { min: 20, max: 40 }, samplingRateHz: 32, epochSeconds: 30, additionalFeatures: 8, seed: 99 };
+
+/** An infer_params.json scoring SOURCE with `model`, two nights per shard, on this test's training queue. */
+async function inferJob(context: WorkerContext, model: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<{ file: string; output: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'epochal-infer-'));
+  const output = join(dir, 'out');
+  const file = join(dir, 'infer_params.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      model,
+      data: { source: SOURCE, inputs: { ecg: 'ecg', additional: 'additional', epoch_mask: 'mask' } },
+      output: { format: 'csv', path: output, probabilities: true },
+      batchSize: 2,
+      shardSize: 2,
+      parallelism: 2,
+      backend: 'wasm',
+      taskQueue: context.trainingTaskQueue,
+      artifactRoot: context.artifactRoot,
+      ...extra,
+    }),
+  );
+  return { file, output };
+}
+
+function infer(context: WorkerContext, inferParams: string): Promise<BatchInferenceResult> {
+  return context.client.workflow.execute<typeof batchInference>('batchInference', {
+    taskQueue: context.taskQueue,
+    workflowId: `infer-${randomUUID()}`,
+    args: [{ inferParams }],
+  });
+}
+
+/** CSV rows as objects. */
+function parseCsv(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const names = header!.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [names[i]!, value])));
+}
+
+describe('batchInference', () => {
+  const env = useSuiteServer();
+  let trainParams: string;
+  beforeAll(async () => {
+    trainParams = await quickSleepnet(1);
+  });
+
+  it('scores every epoch of every night exactly once, equal to model.predict on the same batches', async () => {
+    await withWorker(env(), async (context) => {
+      const trained = await runPipeline(context, { trainParams });
+      const modelDir = join(trained.exported.model.path, '..');
+      const { file, output } = await inferJob(context, { type: 'exported', path: modelDir });
+      const result = await infer(context, file);
+
+      // One row per (night, epoch): ids and steps cover the source exactly.
+      const dataset = await openDataset(SOURCE as never, { classes: ['W', 'N1', 'N2', 'N3', 'REM'], target: 'stages', ignoreLabel: -1 });
+      const nights: { id: string; ecg: Float32Array; additional: Float32Array; length: number }[] = [];
+      for (let i = 0; i < dataset.length; i++) {
+        const record = await dataset.get(i);
+        nights.push({ id: record.id, ecg: Float32Array.from(record.fields.ecg!.data), additional: Float32Array.from(record.fields.additional!.data), length: record.fields.ecg!.shape[0]! });
+      }
+      const expectedRows = nights.reduce((n, night) => n + night.length, 0);
+      expect(result).toMatchObject({ records: 5, rows: expectedRows });
+      expect(result.shards.map((s) => s.rows).reduce((a, b) => a + b)).toBe(expectedRows);
+      const rows = (await Promise.all(result.shards.map((s) => readFile(s.file, 'utf8')))).flatMap(parseCsv);
+      expect(rows).toHaveLength(expectedRows);
+      expect(new Set(rows.map((r) => `${r.id}#${r.step}`)).size).toBe(expectedRows);
+      const manifest = JSON.parse(await readFile(join(output, 'manifest.json'), 'utf8'));
+      expect(manifest).toMatchObject({ rows: expectedRows, format: 'csv' });
+
+      // The same batches through model.predict, assembled here from the raw records.
+      await useBackend('wasm');
+      const model = await resolveModel({ type: 'exported', path: modelDir }, context.artifactRoot);
+      const network = buildModel(model.net, 0);
+      await loadPretrained(network, model.weights, 'strict');
+      const { normalization } = model.preprocessing;
+      const normalize = (values: Float32Array, field: string, into: Float32Array, at: number) => {
+        const { shift, scale } = normalization[field]!;
+        for (let k = 0; k < values.length; k++) into[at + k] = (values[k]! - shift[k % shift.length]!) / scale[k % shift.length]!;
+      };
+      let maxDifference = 0;
+      let row = 0;
+      for (let b = 0; b < nights.length; b += 2) {
+        const batch = nights.slice(b, b + 2);
+        const steps = Math.max(...batch.map((n) => n.length));
+        const ecg = new Float32Array(batch.length * steps * 960);
+        const additional = new Float32Array(batch.length * steps * 8);
+        const mask = new Float32Array(batch.length * steps);
+        batch.forEach((night, r) => {
+          normalize(night.ecg, 'ecg', ecg, r * steps * 960);
+          normalize(night.additional, 'additional', additional, r * steps * 8);
+          mask.fill(1, r * steps, r * steps + night.length);
+        });
+        const predicted = network.predict([
+          tf.tensor(ecg, [batch.length, steps, 960]),
+          tf.tensor(additional, [batch.length, steps, 8]),
+          tf.tensor(mask, [batch.length, steps]),
+        ]) as tf.Tensor;
+        const values = predicted.dataSync();
+        batch.forEach((night, r) => {
+          for (let t = 0; t < night.length; t++, row++) {
+            expect(rows[row]).toMatchObject({ id: night.id, step: String(t) });
+            model.preprocessing.classes.forEach((c, k) => {
+              maxDifference = Math.max(maxDifference, Math.abs(Math.fround(Number(rows[row]![`p_${c}`])) - values[(r * steps + t) * 5 + k]!));
+            });
+          }
+        });
+      }
+      expect(maxDifference).toBe(0);
+    });
+  }, 180_000);
+
+  it('reuses finished shard outputs when run again, and writes nothing twice', async () => {
+    await withWorker(env(), async (context) => {
+      const trained = await runPipeline(context, { trainParams });
+      const { file } = await inferJob(context, { type: 'checkpoint', path: trained.training.checkpoint });
+      const first = await infer(context, file);
+      const again = await infer(context, file);
+      expect(first.shards.every((s) => !s.reused)).toBe(true);
+      expect(again.shards.every((s) => s.reused)).toBe(true);
+      expect(again.shards.map((s) => s.sha256)).toEqual(first.shards.map((s) => s.sha256));
+    });
+  }, 180_000);
+
+  it('fails fast and non-retryably without a model, or with input the model was not trained on', async () => {
+    await withWorker(env(), async (context) => {
+      const missing = await inferJob(context, { type: 'champion', experiment: 'nobody-trained-this' });
+      const noChampion = await infer(context, missing.file).catch((e: unknown) => e);
+      expect(noChampion).toBeInstanceOf(WorkflowFailedError);
+      expect((noChampion as WorkflowFailedError).cause).toMatchObject({ type: 'ModelNotFound', nonRetryable: true });
+      expect(((noChampion as WorkflowFailedError).cause as ApplicationFailure).message).toMatch(/Experiment "nobody-trained-this" has no champion in .*registry\/nobody-trained-this\.json\. Fix:/);
+
+      const trained = await runPipeline(context, { trainParams });
+      const wrongRate = await inferJob(context, { type: 'exported', path: join(trained.exported.model.path, '..') });
+      await writeFile(
+        wrongRate.file,
+        JSON.stringify({ ...JSON.parse(await readFile(wrongRate.file, 'utf8')), data: { source: { ...SOURCE, samplingRateHz: 64 }, inputs: {} } }),
+      );
+      const mismatch = await infer(context, wrongRate.file).catch((e: unknown) => e);
+      const failure = (mismatch as WorkflowFailedError).cause as ApplicationFailure;
+      expect(failure).toMatchObject({ type: 'InvalidData', nonRetryable: true });
+      expect(failure.message).toMatch(/field "ecg" is float32 \[\*, 1920\], but the model was trained on float32 \[\*, 960\].*Fix:/);
+    });
+  }, 180_000);
+});
