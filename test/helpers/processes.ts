@@ -67,3 +67,19 @@ export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Pr
     child.kill(signal);
   });
 }
+
+/** A training-only `epochal worker` process (wasm backend); `env` adds step tracing or a pause while committing a checkpoint. */
+export function trainingWorker(
+  address: string,
+  namespace: string,
+  queue: string,
+  artifactRoot: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  return startUntil(
+    process.execPath,
+    [EPOCHAL_BIN, 'worker', '--task-queue', 'none', '--training-task-queue', queue, '--artifact-root', artifactRoot, '--backend', 'wasm'],
+    'Worker polling',
+    { env: { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } },
+  );
+}

@@ -13,7 +13,7 @@ import { sha256 } from '../../src/config/read-json.js';
 import { createEpochalWorkers } from '../../src/temporal/worker.js';
 import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
 import { copySample, editJson } from '../helpers/configs.js';
-import { EPOCHAL_BIN, startUntil } from '../helpers/processes.js';
+import { trainingWorker } from '../helpers/processes.js';
 import { useSuiteServer } from '../helpers/temporal.js';
 
 const { address, namespace, workflowBundlePath } = inject('temporal');
@@ -36,16 +36,6 @@ async function crashJob(): Promise<string> {
     delete train.training.earlyStopping;
   });
   return join(dir, 'train_params.json');
-}
-
-/** A training-only `epochal worker` process; `env` adds step tracing or a pause while committing a checkpoint. */
-function trainingWorker(queue: string, artifactRoot: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess }> {
-  return startUntil(
-    process.execPath,
-    [EPOCHAL_BIN, 'worker', '--task-queue', 'none', '--training-task-queue', queue, '--artifact-root', artifactRoot, '--backend', 'wasm'],
-    'Worker polling',
-    { env: { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } },
-  );
 }
 
 /** The running chunk's last heartbeat as the server has it. */
@@ -98,7 +88,7 @@ describe('crashes during training', () => {
   async function uninterrupted(trainParams: string): Promise<TrainingPipelineResult> {
     const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-reference-'));
     return orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
-      const worker = await trainingWorker(trainingTaskQueue, artifactRoot, {});
+      const worker = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, {});
       try {
         return await (await start(env().client, taskQueue, trainingTaskQueue, trainParams)).result();
       } finally {
@@ -112,7 +102,7 @@ describe('crashes during training', () => {
     const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-crash-'));
     const trace = join(artifactRoot, 'steps.log');
     const crashed = await orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
-      const first = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      const first = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
       const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
       const beat = await waitFor(async () => {
         const details = await heartbeat(handle);
@@ -122,7 +112,7 @@ describe('crashes during training', () => {
       const killedAt = (await tracedSteps(trace)).length;
       expect(killedAt).toBeLessThan(16); // mid-chunk
       const [newest] = await listCheckpoints(join(artifactRoot, handle.workflowId, 'checkpoints'));
-      const second = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      const second = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
       try {
         return { result: await handle.result(), heartbeatCheckpoint: checkpointStep(beat), lastCheckpoint: newest!.step };
       } finally {
@@ -155,14 +145,14 @@ describe('crashes during training', () => {
     const trace = join(artifactRoot, 'steps.log');
     const marker = join(artifactRoot, 'paused-in-checkpoint');
     const crashed = await orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
-      const first = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace, EPOCHAL_PAUSE_CHECKPOINT: `8:30000:${marker}` });
+      const first = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace, EPOCHAL_PAUSE_CHECKPOINT: `8:30000:${marker}` });
       const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
       await waitFor(() => stat(marker).then(() => true), 'the checkpoint of step 8 to be half-written');
       first.child.kill('SIGKILL');
       const checkpoints = (await readdir(join(artifactRoot, handle.workflowId, 'checkpoints'))).sort();
       expect(checkpoints.some((name) => /^ckpt-000000008\.staging-/.test(name))).toBe(true);
       expect(checkpoints).not.toContain('ckpt-000000008');
-      const second = await trainingWorker(trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      const second = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
       try {
         return await handle.result();
       } finally {
