@@ -5,23 +5,16 @@
  * Each shard's output is written atomically and reused when already complete,
  * so retries, crashed workers and replays never lose or duplicate a row.
  */
-import { defineQuery, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FileRef } from '../src/artifacts/file-ref.js';
 import type { InferencePlan, InferenceInput, ShardOutput } from '../activities/index.js';
 import { activities, inferenceActivities, surfaceUserErrors } from './activities.js';
+import { inferenceProgressQuery, type InferenceProgress } from './definitions.js';
 import { EXPERIMENT, STAGE } from './search-attributes.js';
 
 export interface BatchInferenceInput {
   /** Path to infer_params.json (resolved against the worker's working folder) or the config object. */
   inferParams: string | Record<string, unknown>;
-}
-
-export interface InferenceProgress {
-  phase: 'planning' | 'preparing' | 'scoring' | 'finishing' | 'done';
-  shards: number;
-  shardsDone: number;
-  records: number;
-  rows: number;
 }
 
 export interface BatchInferenceResult {
@@ -32,8 +25,6 @@ export interface BatchInferenceResult {
   shards: ShardOutput[];
   manifest: FileRef;
 }
-
-export const inferenceProgressQuery = defineQuery<InferenceProgress>('progress');
 
 export async function batchInference(input: BatchInferenceInput): Promise<BatchInferenceResult> {
   const progress: InferenceProgress = { phase: 'planning', shards: 0, shardsDone: 0, records: 0, rows: 0 };

@@ -42,3 +42,14 @@ export const extendEpochsUpdate = defineUpdate<number, [number]>('extendEpochs')
 export const setLearningRateUpdate = defineUpdate<number, [number]>('setLearningRate');
 /** Where training stands. */
 export const progressQuery = defineQuery<Progress>('progress');
+
+/** Where a batchInference job stands (its `progress` query). */
+export interface InferenceProgress {
+  phase: 'planning' | 'preparing' | 'scoring' | 'finishing' | 'done';
+  shards: number;
+  shardsDone: number;
+  records: number;
+  rows: number;
+}
+
+export const inferenceProgressQuery = defineQuery<InferenceProgress>('progress');

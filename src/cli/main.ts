@@ -8,6 +8,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerProvision } from './commands/provision.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
+import { registerInfer } from './commands/infer.js';
 import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorker } from './commands/worker.js';
@@ -25,6 +26,7 @@ for (const register of [
   registerServer,
   registerWorker,
   registerTrain,
+  registerInfer,
   registerControl,
   registerDev,
   registerDemo,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { useBackend } from '../../src/backend/index.js';
 import { openDataset } from '../../src/data/registry.js';
 import { resolveModel } from '../../src/infer/model-package.js';
@@ -13,6 +13,7 @@ import { buildModel } from '../../src/model/build.js';
 import { loadPretrained } from '../../src/model/pretrained.js';
 import type { batchInference, BatchInferenceResult } from '../../workflows/batch-inference.js';
 import { quickSleepnet } from '../helpers/configs.js';
+import { epochal } from '../helpers/processes.js';
 import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
 
 const SOURCE = { type: 'syntheticEcg', subjects: 5, nightEpochs: { min: 20, max: 40 }, samplingRateHz: 32, epochSeconds: 30, additionalFeatures: 8, seed: 99 };
@@ -136,6 +137,26 @@ describe('batchInference', () => {
       expect(first.shards.every((s) => !s.reused)).toBe(true);
       expect(again.shards.every((s) => s.reused)).toBe(true);
       expect(again.shards.map((s) => s.sha256)).toEqual(first.shards.map((s) => s.sha256));
+    });
+  }, 180_000);
+
+  it('runs from the CLI: epochal infer --wait prints the rows scored and the manifest', async () => {
+    const { address, namespace } = inject('temporal');
+    await withWorker(env(), async (context) => {
+      const trained = await runPipeline(context, { trainParams });
+      const npyDir = join(tmpdir(), `epochal-npy-${randomUUID()}`);
+      const { file } = await inferJob(context, { type: 'exported', path: join(trained.exported.model.path, '..') }, { output: { format: 'npy', path: npyDir } });
+      const { code, stdout, stderr } = await epochal(['infer', file, '--wait', '--address', address, '--namespace', namespace, '--task-queue', context.taskQueue]);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/Started batchInference infer-/);
+      expect(stdout).toMatch(/Scored 5 records: \d+ rows in 3 shards/);
+      expect(stdout).toMatch(/manifest +.*manifest\.json/);
+      // NPY: a float32 [rows, 1 + classes] matrix per shard (predicted class, then probabilities), ids beside it.
+      const manifest = JSON.parse(await readFile(join(npyDir, 'manifest.json'), 'utf8'));
+      const first = manifest.shards[0];
+      const header = (await readFile(first.file)).subarray(0, 128).toString('latin1');
+      expect(header).toContain(`'descr': '<f4', 'fortran_order': False, 'shape': (${first.rows}, 6)`);
+      expect((await readFile(join(npyDir, 'part-00000.ids.txt'), 'utf8')).trim().split('\n')).toHaveLength(first.rows);
     });
   }, 180_000);
 
