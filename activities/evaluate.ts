@@ -9,6 +9,7 @@ import { runFolder } from '../src/artifacts/run-folder.js';
 import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
 import type { SplitEvaluation } from '../src/train/evaluate.js';
 import { evaluateInProcess } from '../src/train/process.js';
+import { withLiveness } from './liveness.js';
 import type { ValidatedConfig } from './validate-config.js';
 
 export type { SplitEvaluation } from '../src/train/evaluate.js';
@@ -27,12 +28,9 @@ export interface Evaluation {
 
 export function evaluateActivity() {
   return async function evaluate(input: EvaluateInput): Promise<Evaluation> {
-    const test = await evaluateInProcess({
-      trainParams: input.config.snapshot.train.path,
-      preparedDir: input.preparedDir,
-      checkpoint: input.checkpoint,
-      split: 'test',
-    });
+    const test = await withLiveness(() =>
+      evaluateInProcess({ trainParams: input.config.snapshot.train.path, preparedDir: input.preparedDir, checkpoint: input.checkpoint, split: 'test' }),
+    );
     const folder = runFolder(input.config.artifactRoot, input.config.runId);
     const report = await writeJsonRef(join(folder.reports, 'evaluation.json'), { checkpoint: input.checkpoint, test: test ?? null });
     return { ...(test ? { test } : {}), report };

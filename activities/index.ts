@@ -10,6 +10,7 @@ import { evaluateActivity } from './evaluate.js';
 import { exportModelActivity } from './export-model.js';
 import { finishInferenceActivity, inferShardActivity, planInferenceActivity, prepareInferenceActivity } from './infer.js';
 import { prepareDataActivity } from './prepare-data.js';
+import { evaluateChampionActivity, recordPromotionActivity, retrainingPlanActivity } from './retraining.js';
 import { trainChunkActivity } from './train-chunk.js';
 import { validateConfigActivity } from './validate-config.js';
 
@@ -20,6 +21,7 @@ export type { PreparedRef } from './prepare-data.js';
 export type { ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
 export type { Evaluation, SplitEvaluation } from './evaluate.js';
 export type { ExportResult } from './export-model.js';
+export type { ChampionEntry, EvaluateChampionInput, PromotionDecision, RetrainingPlan } from './retraining.js';
 export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInput, ShardOutput } from './infer.js';
 
 /** The activities a worker registers, bound to its dependencies. */
@@ -35,6 +37,9 @@ export function createActivities(deps: ActivityDeps) {
     prepareInference: mapFailures(prepareInferenceActivity()),
     inferShard: mapFailures(inferShardActivity()),
     finishInference: mapFailures(finishInferenceActivity()),
+    retrainingPlan: mapFailures(retrainingPlanActivity(deps)),
+    evaluateChampion: mapFailures(evaluateChampionActivity()),
+    recordPromotion: mapFailures(recordPromotionActivity()),
   };
 }
 

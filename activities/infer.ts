@@ -19,6 +19,7 @@ import { prepareInferenceInput, type InferenceInput } from '../src/infer/prepare
 import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src/infer/score.js';
 import { scoreShardInProcess } from '../src/train/process.js';
 import type { ActivityDeps } from './deps.js';
+import { withLiveness } from './liveness.js';
 
 export type { InferenceInput } from '../src/infer/prepare-input.js';
 export type { ShardOutput } from '../src/infer/score.js';
@@ -68,8 +69,6 @@ export interface InferShardInput {
   shard: number;
 }
 
-const LIVENESS_SECONDS = 5;
-
 export function inferShardActivity() {
   return async function inferShard({ plan, input, shard }: InferShardInput): Promise<ShardOutput> {
     const model = await resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot);
@@ -85,16 +84,7 @@ export function inferShardActivity() {
       output: { dir: output.path, format: output.format, probabilities: output.probabilities },
       key: sha256(JSON.stringify({ model: plan.model.digest, input: input.fingerprint, shard, batchSize, output })),
     };
-    const done = await existingOutput(request);
-    if (done) return done;
-    const context = Context.current();
-    context.heartbeat({ shard });
-    const liveness = setInterval(() => context.heartbeat({ shard }), LIVENESS_SECONDS * 1000);
-    try {
-      return await scoreShardInProcess(request);
-    } finally {
-      clearInterval(liveness);
-    }
+    return (await existingOutput(request)) ?? withLiveness(() => scoreShardInProcess(request), () => ({ shard }));
   };
 }
 

@@ -17,6 +17,7 @@ import { CheckpointError } from '../src/errors.js';
 import type { ChunkResult } from '../src/train/chunk.js';
 import type { EarlyStoppingState } from '../src/train/early-stopping.js';
 import { trainChunkInProcess } from '../src/train/process.js';
+import { LIVENESS_SECONDS } from './liveness.js';
 import type { ValidatedConfig } from './validate-config.js';
 
 export type { ChunkResult, EpochRecord } from '../src/train/chunk.js';
@@ -43,7 +44,6 @@ export interface TrainingHeartbeat {
   checkpoint: string;
 }
 
-const LIVENESS_SECONDS = 5;
 
 export function trainChunkActivity() {
   return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {

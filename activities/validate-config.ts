@@ -15,6 +15,8 @@ export interface ValidateConfigInput {
   trainParams: ConfigInput;
   /** Run folder name under the artifact root. */
   runId: string;
+  /** Pretrained weights to start from instead of train_params' `fineTune.pretrained` (strict). */
+  warmStart?: string;
 }
 
 /** What later stages need to find this run's configs, and what the UI shows about it. */
@@ -35,6 +37,10 @@ export interface ValidatedConfig {
 export function validateConfigActivity(deps: ActivityDeps) {
   return async function validateConfig(input: ValidateConfigInput): Promise<ValidatedConfig> {
     const config = await loadTrainConfig(input.trainParams, { cwd: deps.cwd });
+    if (input.warmStart) {
+      const { unfreezeSchedule = [], learningRates = [], ...rest } = config.train.fineTune ?? {};
+      config.train.fineTune = { ...rest, unfreezeSchedule, learningRates, pretrained: { path: input.warmStart, policy: 'strict' } };
+    }
     const artifactRoot = config.train.artifactRoot ?? deps.artifactRoot;
     const folder = runFolder(artifactRoot, input.runId);
     const execution = Context.current().info.workflowExecution ?? { workflowId: input.runId, runId: 'standalone' };

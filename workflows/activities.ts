@@ -1,5 +1,5 @@
 /** The activities the pipeline calls, with their options written out where they are proxied. */
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, proxyActivities } from '@temporalio/workflow';
 import type { EpochalActivities } from '../activities/index.js';
 
 /** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
@@ -28,6 +28,8 @@ export const activities = {
   planInference: quick.planInference,
   prepareInference: long.prepareInference,
   finishInference: quick.finishInference,
+  retrainingPlan: quick.retrainingPlan,
+  recordPromotion: quick.recordPromotion,
 };
 
 /**
@@ -44,6 +46,7 @@ export function trainingActivities(taskQueue: string, heartbeatTimeoutSeconds: n
   return {
     trainChunk: proxyActivities<EpochalActivities>({ ...options, startToCloseTimeout: '24 hours' }).trainChunk,
     evaluate: proxyActivities<EpochalActivities>({ ...options, startToCloseTimeout: '4 hours' }).evaluate,
+    evaluateChampion: proxyActivities<EpochalActivities>({ ...options, startToCloseTimeout: '4 hours' }).evaluateChampion,
   };
 }
 
@@ -58,7 +61,7 @@ export function inferenceActivities(taskQueue: string, heartbeatTimeoutSeconds: 
 }
 
 /**
- * A user-fixable activity failure (bad config, data or weights) fails the
+ * A user-fixable activity (or child workflow) failure (bad config, data or weights) fails the
  * whole workflow with the same type, message and details, so the problem is
  * what the UI and `temporal workflow result` show first.
  */
@@ -66,7 +69,7 @@ export async function surfaceUserErrors<T>(activity: Promise<T>): Promise<T> {
   try {
     return await activity;
   } catch (error) {
-    const cause = error instanceof ActivityFailure ? error.cause : undefined;
+    const cause = error instanceof ActivityFailure || error instanceof ChildWorkflowFailure ? error.cause : undefined;
     if (cause instanceof ApplicationFailure && cause.nonRetryable) {
       throw ApplicationFailure.create({
         type: cause.type ?? 'EpochalError',

@@ -3,3 +3,5 @@ export { trainingPipeline } from './training-pipeline.js';
 export type { TrainingPipelineInput, TrainingPipelineResult } from './training-pipeline.js';
 export { batchInference } from './batch-inference.js';
 export type { BatchInferenceInput, BatchInferenceResult } from './batch-inference.js';
+export { retrainingPipeline } from './retraining-pipeline.js';
+export type { RetrainingInput, RetrainingResult } from './retraining-pipeline.js';

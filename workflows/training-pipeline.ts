@@ -39,6 +39,8 @@ export interface TrainingPipelineInput {
   runId?: string;
   /** Run training on this task queue instead of train_params' `training.taskQueue`. */
   trainingTaskQueue?: string;
+  /** Start from this model's weights (strictly matched): retraining warm-starts from the champion this way. */
+  warmStart?: string;
   /** Continue as new after this many chunks in one workflow run (besides when the server suggests it). */
   chunksPerRun?: number;
   /** Set by continue-as-new: the state to carry on from. Never set it yourself. */
@@ -127,7 +129,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       return result;
     };
     enter('validating', 'validateConfig', 'Validating configs…');
-    const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId })));
+    const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId, ...(input.warmStart ? { warmStart: input.warmStart } : {}) })));
     upsertSearchAttributes([
       { key: EXPERIMENT, value: validated.experiment },
       { key: MODEL, value: validated.model },

@@ -44,6 +44,11 @@ export class PreparedData {
     readonly stats: PreparedStats,
   ) {}
 
+  /** The same data normalised with other statistics (those a model was trained with). */
+  withNormalization(normalization: PreparedStats['normalization']): PreparedData {
+    return new PreparedData(this.dir, this.index, { ...this.stats, normalization });
+  }
+
   /** Opens the prepared data in `dir`; undefined when there is none (or it is incomplete). */
   static async open(dir: string): Promise<PreparedData | undefined> {
     try {

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { serializeError } from '../errors.js';
 import { scoreShard } from '../infer/score.js';
 import { trainChunk, type ChunkHooks } from './chunk.js';
-import { evaluateCheckpoint } from './evaluate-checkpoint.js';
+import { evaluateCheckpoint, evaluateModel } from './evaluate-checkpoint.js';
 import type { ChildMessage, ParentMessage, Task } from './process.js';
 
 let stopRequested = false;
@@ -38,7 +38,9 @@ async function run(task: Task): Promise<void> {
         ? await trainChunk(task.request, chunkHooks())
         : task.type === 'evaluate'
           ? await evaluateCheckpoint(task.request)
-          : await scoreShard(task.request);
+          : task.type === 'evaluateModel'
+            ? await evaluateModel(task.request)
+            : await scoreShard(task.request);
     outcome = { kind: 'result', result };
   } catch (error) {
     outcome = { kind: 'error', error: serializeError(error) };

@@ -12,12 +12,13 @@ import { deserializeError, type SerializedError } from '../errors.js';
 import type { ScoreShardRequest, ShardOutput } from '../infer/score.js';
 import type { ChunkRequest, ChunkResult } from './chunk.js';
 import type { SplitEvaluation } from './evaluate.js';
-import type { EvaluateRequest } from './evaluate-checkpoint.js';
+import type { EvaluateModelRequest, EvaluateRequest } from './evaluate-checkpoint.js';
 
 /** What the training process can do. */
 export type Task =
   | { type: 'trainChunk'; request: ChunkRequest }
   | { type: 'evaluate'; request: EvaluateRequest }
+  | { type: 'evaluateModel'; request: EvaluateModelRequest }
   | { type: 'inferShard'; request: ScoreShardRequest };
 
 /** Parent → child. */
@@ -49,6 +50,11 @@ export function trainChunkInProcess(request: ChunkRequest, hooks: ProcessHooks =
 /** Evaluates a checkpoint in a training process. */
 export function evaluateInProcess(request: EvaluateRequest): Promise<SplitEvaluation | undefined> {
   return runInProcess({ type: 'evaluate', request }, {}) as Promise<SplitEvaluation | undefined>;
+}
+
+/** Evaluates another model (a champion) on a run's split in a training process. */
+export function evaluateModelInProcess(request: EvaluateModelRequest): Promise<SplitEvaluation | undefined> {
+  return runInProcess({ type: 'evaluateModel', request }, {}) as Promise<SplitEvaluation | undefined>;
 }
 
 /** Scores one inference shard in a training process. */

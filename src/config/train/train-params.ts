@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Backend, FilePath, SchemaRef, Seed, Slug } from '../common.js';
 import { DataConfig } from '../data/data.js';
 import { FineTune } from './fine-tune.js';
+import { Promotion } from './promotion.js';
 import { Training } from './training.js';
 
 export const TrainParams = z
@@ -21,6 +22,7 @@ export const TrainParams = z
     data: DataConfig,
     training: Training,
     fineTune: FineTune.optional(),
+    promotion: Promotion.default({ metric: 'cohenKappa', margin: 0 }),
   })
   .describe('Epochal training job (train_params.json).');
 

@@ -1,0 +1,20 @@
+/**
+ * Heartbeats while work runs in the training process: the work may go longer
+ * than the heartbeat timeout between progress reports, and the worker is alive
+ * as long as its event loop is (the CPU-heavy part runs in another process).
+ */
+import { Context } from '@temporalio/activity';
+
+export const LIVENESS_SECONDS = 5;
+
+/** Runs `work`, heartbeating `details()` now and every few seconds until it settles. */
+export async function withLiveness<T>(work: () => Promise<T>, details: () => unknown = () => undefined): Promise<T> {
+  const context = Context.current();
+  context.heartbeat(details());
+  const timer = setInterval(() => context.heartbeat(details()), LIVENESS_SECONDS * 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

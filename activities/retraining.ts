@@ -1,0 +1,68 @@
+/**
+ * The retraining stages around a training run: `retrainingPlan` reads the
+ * experiment's promotion gate and current champion; `evaluateChampion`
+ * (training task queue) scores the champion on the challenger's holdout in
+ * the training process; `recordPromotion` writes the decision to the
+ * champion registry (idempotent per decision).
+ */
+import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
+import type { Promotion } from '../src/config/train/promotion.js';
+import { readChampion, recordDecision, type ChampionEntry, type PromotionDecision } from '../src/registry/champion.js';
+import type { SplitEvaluation } from '../src/train/evaluate.js';
+import { evaluateModelInProcess } from '../src/train/process.js';
+import type { ActivityDeps } from './deps.js';
+import { withLiveness } from './liveness.js';
+
+export type { ChampionEntry, PromotionDecision } from '../src/registry/champion.js';
+
+export interface RetrainingPlan {
+  experiment: string;
+  artifactRoot: string;
+  gate: Promotion;
+  /** Where training (and the champion's evaluation) runs. */
+  trainingTaskQueue: string;
+  heartbeatTimeoutSeconds: number;
+  /** The registry file (for people). */
+  registry: string;
+  champion?: ChampionEntry;
+}
+
+export function retrainingPlanActivity(deps: ActivityDeps) {
+  return async function retrainingPlan(input: { trainParams: ConfigInput }): Promise<RetrainingPlan> {
+    const { train } = await loadTrainConfig(input.trainParams, { cwd: deps.cwd });
+    const artifactRoot = train.artifactRoot ?? deps.artifactRoot;
+    const record = await readChampion(artifactRoot, train.experiment);
+    const { taskQueue, heartbeatTimeoutSeconds } = train.training;
+    return {
+      experiment: train.experiment,
+      artifactRoot,
+      gate: train.promotion,
+      trainingTaskQueue: taskQueue,
+      heartbeatTimeoutSeconds,
+      registry: record.file,
+      ...(record.current ? { champion: record.current } : {}),
+    };
+  };
+}
+
+export interface EvaluateChampionInput {
+  /** The challenger run's snapshotted train_params.json. */
+  trainParams: string;
+  /** The challenger run's prepared data: its test split is the shared holdout. */
+  preparedDir: string;
+  /** The champion's model folder. */
+  model: string;
+}
+
+export function evaluateChampionActivity() {
+  return async function evaluateChampion(input: EvaluateChampionInput): Promise<SplitEvaluation | undefined> {
+    return withLiveness(() => evaluateModelInProcess({ ...input, split: 'test' }));
+  };
+}
+
+export function recordPromotionActivity() {
+  return async function recordPromotion(input: { artifactRoot: string; experiment: string; decision: PromotionDecision }): Promise<{ file: string; champion?: ChampionEntry; decisions: number }> {
+    const record = await recordDecision(input.artifactRoot, input.experiment, input.decision);
+    return { file: record.file, ...(record.current ? { champion: record.current } : {}), decisions: record.history.length };
+  };
+}

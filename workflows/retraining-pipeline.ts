@@ -1,0 +1,103 @@
+/**
+ * `retrainingPipeline`: keep an experiment's model up to date without a
+ * person deciding. Fine-tune the current champion (warm start; freeze and
+ * unfreeze settings from train_params) on the latest data with a child
+ * `trainingPipeline` (data is re-prepared only when its fingerprint changed),
+ * score the champion on the challenger's holdout, and promote the challenger
+ * only when it beats the champion by the configured margin on the configured
+ * metric. The first run of an experiment trains from scratch and promotes.
+ * Every decision, promoted or not, is recorded in the champion registry with
+ * its reason.
+ */
+import { ApplicationFailure, executeChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SplitEvaluation } from '../activities/index.js';
+import { promotionVerdict } from './promotion-gate.js';
+import type { ChampionEntry, PromotionDecision } from '../src/registry/champion.js';
+import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
+import { EXPERIMENT, STAGE } from './search-attributes.js';
+import type { trainingPipeline } from './training-pipeline.js';
+
+export interface RetrainingInput {
+  /** Path to train_params.json (on the worker) or the config object. */
+  trainParams: string | Record<string, unknown>;
+  /** Train on this task queue instead of train_params' `training.taskQueue`. */
+  trainingTaskQueue?: string;
+}
+
+export interface RetrainingResult {
+  experiment: string;
+  promoted: boolean;
+  reason: string;
+  challenger: PromotionDecision['challenger'];
+  champion?: PromotionDecision['champion'];
+  /** The champion after this run. */
+  current?: ChampionEntry;
+  registry: string;
+}
+
+const metricsOf = (evaluation: SplitEvaluation): Record<string, number> => ({
+  loss: evaluation.loss,
+  accuracy: evaluation.accuracy,
+  cohenKappa: evaluation.cohenKappa,
+  macroF1: evaluation.macroF1,
+});
+
+export async function retrainingPipeline(input: RetrainingInput): Promise<RetrainingResult> {
+  const { workflowId, runId } = workflowInfo();
+  const plan = await surfaceUserErrors(activities.retrainingPlan({ trainParams: input.trainParams }));
+  const queue = input.trainingTaskQueue ?? plan.trainingTaskQueue;
+  upsertSearchAttributes([
+    { key: EXPERIMENT, value: plan.experiment },
+    { key: STAGE, value: 'training' },
+  ]);
+
+  const trained = await surfaceUserErrors(
+    executeChild<typeof trainingPipeline>('trainingPipeline', {
+      workflowId: `${workflowId}-train`,
+      args: [{ trainParams: input.trainParams, trainingTaskQueue: queue, ...(plan.champion ? { warmStart: plan.champion.model } : {}) }],
+    }),
+  );
+  const test = trained.evaluation.test;
+  if (!test) {
+    throw ApplicationFailure.nonRetryable(
+      `Run ${trained.runId} has an empty test split, so there is no holdout to judge it on. Fix: give data.split.test a share of the subjects.`,
+      'InvalidConfig',
+    );
+  }
+  const challenger = { model: trained.exported.model.path.replace(/[\\/]model\.json$/, ''), run: trained.runId, metrics: metricsOf(test) };
+
+  let champion: PromotionDecision['champion'];
+  if (plan.champion) {
+    upsertSearchAttributes([{ key: STAGE, value: 'judging' }]);
+    const scored = await surfaceUserErrors(
+      trainingActivities(queue, plan.heartbeatTimeoutSeconds).evaluateChampion({
+        trainParams: `${trained.runDir}/config/train_params.json`,
+        preparedDir: trained.data.dir,
+        model: plan.champion.model,
+      }),
+    );
+    champion = { model: plan.champion.model, run: plan.champion.run, metrics: metricsOf(scored!) };
+  }
+
+  const verdict = promotionVerdict(plan.gate, challenger.metrics[plan.gate.metric]!, champion?.metrics[plan.gate.metric]);
+  const decision: PromotionDecision = {
+    id: `${workflowId}/${runId}`,
+    at: new Date().toISOString(),
+    by: `retrainingPipeline ${workflowId}`,
+    promoted: verdict.promoted,
+    challenger,
+    ...(champion ? { champion } : {}),
+    reason: verdict.reason,
+  };
+  const recorded = await activities.recordPromotion({ artifactRoot: plan.artifactRoot, experiment: plan.experiment, decision });
+  upsertSearchAttributes([{ key: STAGE, value: verdict.promoted ? 'promoted' : 'kept' }]);
+  return {
+    experiment: plan.experiment,
+    promoted: verdict.promoted,
+    reason: verdict.reason,
+    challenger,
+    ...(champion ? { champion } : {}),
+    ...(recorded.champion ? { current: recorded.champion } : {}),
+    registry: recorded.file,
+  };
+}
