@@ -9,6 +9,7 @@ import { registerProvision } from './commands/provision.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerInfer } from './commands/infer.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorker } from './commands/worker.js';
@@ -27,6 +28,7 @@ for (const register of [
   registerWorker,
   registerTrain,
   registerInfer,
+  registerSchedule,
   registerControl,
   registerDev,
   registerDemo,
