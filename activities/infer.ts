@@ -78,7 +78,7 @@ export function inferShardActivity() {
       inputDir: input.dir,
       shard,
       records: { from, to: from + input.shards[shard]! },
-      model: { weights: model.weights, net: model.net, preprocessing: model.preprocessing },
+      model: { weights: model.weights, digest: plan.model.digest, net: model.net, preprocessing: model.preprocessing },
       batchSize,
       backend,
       output: { dir: output.path, format: output.format, probabilities: output.probabilities },

@@ -28,7 +28,8 @@ export interface ScoreShardRequest {
   shard: number;
   /** The shard's records: `[from, to)` of the input. */
   records: { from: number; to: number };
-  model: { weights: string; net: NetParams; preprocessing: Preprocessing };
+  /** `digest` identifies the weights (a training process keeps the last model it loaded, by digest). */
+  model: { weights: string; digest: string; net: NetParams; preprocessing: Preprocessing };
   batchSize: number;
   backend: BackendName | 'auto';
   output: { dir: string; format: OutputFormat; probabilities: boolean };
@@ -73,27 +74,41 @@ export async function scoreShard(request: ScoreShardRequest): Promise<ShardOutpu
   await useBackend(request.backend);
   const prepared = await PreparedData.open(request.inputDir);
   if (!prepared) throw new Error(`No prepared inference input in ${request.inputDir}.`);
-  const { net, preprocessing, weights } = request.model;
-  const model = buildModel(net, 0);
+  const { preprocessing } = request.model;
+  const model = await loadedModel(request);
+  const rows = await predictRows(model, prepared, request);
+  const file = join(request.output.dir, outputFileName(request.shard, request.output.format));
+  const { data, ids } = encodeOutput(rows, {
+    format: request.output.format,
+    classes: preprocessing.classes,
+    probabilities: request.output.probabilities,
+    sequence: hasSequence(preprocessing.fields),
+  });
+  if (ids !== undefined) await writeFileAtomically(`${file.replace(/\.npy$/, '')}.ids.txt`, ids);
+  await writeFileAtomically(file, data);
+  const seconds = (performance.now() - started) / 1000;
+  const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds };
+  await writeJsonAtomically(markerOf(file), marker);
+  return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds, reused: false };
+}
+
+/** The last model this process loaded is kept: the next shard of the same job skips building it and reading its weights. */
+let loaded: { key: string; model: tf.LayersModel } | undefined;
+
+async function loadedModel(request: ScoreShardRequest): Promise<tf.LayersModel> {
+  const key = `${request.model.digest}:${tf.getBackend()}`;
+  if (loaded?.key === key) return loaded.model;
+  loaded?.model.dispose();
+  loaded = undefined;
+  const model = buildModel(request.model.net, 0);
   try {
-    await loadPretrained(model, weights, 'strict');
-    const rows = await predictRows(model, prepared, request);
-    const file = join(request.output.dir, outputFileName(request.shard, request.output.format));
-    const { data, ids } = encodeOutput(rows, {
-      format: request.output.format,
-      classes: preprocessing.classes,
-      probabilities: request.output.probabilities,
-      sequence: hasSequence(preprocessing.fields),
-    });
-    if (ids !== undefined) await writeFileAtomically(`${file.replace(/\.npy$/, '')}.ids.txt`, ids);
-    await writeFileAtomically(file, data);
-    const seconds = (performance.now() - started) / 1000;
-    const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds };
-    await writeJsonAtomically(markerOf(file), marker);
-    return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds, reused: false };
-  } finally {
+    await loadPretrained(model, request.model.weights, 'strict');
+  } catch (error) {
     model.dispose();
+    throw error;
   }
+  loaded = { key, model };
+  return model;
 }
 
 /** One row per record, or per real (unpadded) step of a sequence record. */

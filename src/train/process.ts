@@ -74,7 +74,7 @@ function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {
       child.off('message', onMessage).off('error', onError).off('exit', onExit);
       // A process that was asked to stop, failed or died is not trusted with another task.
       if (reusable && !hooks.signal?.aborted) release(child);
-      else child.kill();
+      else discard(child);
       outcome();
     };
     const onMessage = (message: ChildMessage) => {
@@ -93,14 +93,19 @@ function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {
 }
 
 /**
- * One warm training process is kept between tasks: starting Node, TensorFlow.js
- * and its backend costs most of a second, which a chunk of one short epoch
- * would otherwise pay every time. Idle, it does not keep the worker alive, and
- * it exits with the worker.
+ * Warm training processes are kept between tasks, as many as have ever run at
+ * once (one on a training worker): starting Node, TensorFlow.js and its
+ * backend costs most of a second, which a chunk of one short epoch would
+ * otherwise pay every time. Idle, they do not keep the worker alive, and they
+ * exit with the worker.
  */
 const idle: ChildProcess[] = [];
+let running = 0;
+let peak = 0;
 
 function acquire(): ChildProcess {
+  running += 1;
+  peak = Math.max(peak, running);
   for (let child = idle.pop(); child; child = idle.pop()) {
     if (!child.connected) continue;
     child.ref();
@@ -115,8 +120,14 @@ function acquire(): ChildProcess {
   return child;
 }
 
+function discard(child: ChildProcess): void {
+  running -= 1;
+  child.kill();
+}
+
 function release(child: ChildProcess): void {
-  if (idle.length > 0 || !child.connected) {
+  running -= 1;
+  if (idle.length >= peak || !child.connected) {
     child.kill();
     return;
   }
