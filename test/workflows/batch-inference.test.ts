@@ -12,7 +12,8 @@ import { resolveModel } from '../../src/infer/model-package.js';
 import { buildModel } from '../../src/model/build.js';
 import { loadPretrained } from '../../src/model/pretrained.js';
 import type { batchInference, BatchInferenceResult } from '../../workflows/batch-inference.js';
-import { quickSleepnet } from '../helpers/configs.js';
+import type { retrainingPipeline } from '../../workflows/retraining-pipeline.js';
+import { copySample, editJson, quickSleepnet } from '../helpers/configs.js';
 import { epochal } from '../helpers/processes.js';
 import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
 
@@ -157,6 +158,28 @@ describe('batchInference', () => {
       const header = (await readFile(first.file)).subarray(0, 128).toString('latin1');
       expect(header).toContain(`'descr': '<f4', 'fortran_order': False, 'shape': (${first.rows}, 6)`);
       expect((await readFile(join(npyDir, 'part-00000.ids.txt'), 'utf8')).trim().split('\n')).toHaveLength(first.rows);
+    });
+  }, 180_000);
+
+  it("scores tabular CSV records with the experiment's champion, one row per record", async () => {
+    const dir = await copySample('tabular-mlp');
+    await withWorker(env(), async (context) => {
+      const retrained = await context.client.workflow.execute<typeof retrainingPipeline>('retrainingPipeline', {
+        taskQueue: context.taskQueue,
+        workflowId: `retrain-${randomUUID()}`,
+        args: [{ trainParams: join(dir, 'train_params.json'), trainingTaskQueue: context.trainingTaskQueue }],
+      });
+      expect(retrained.promoted).toBe(true);
+      const output = join(dir, 'scores');
+      await editJson(join(dir, 'infer_params.json'), (job) => {
+        Object.assign(job, { output: { ...job.output, path: output }, taskQueue: context.trainingTaskQueue, artifactRoot: context.artifactRoot, backend: 'wasm' });
+      });
+      const result = await infer(context, join(dir, 'infer_params.json'));
+      expect(result.model).toMatchObject({ requested: { type: 'champion', experiment: 'machine-state' }, path: retrained.current!.model });
+      const csvIds = (await readFile(join(dir, 'data', 'machines.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+      const rows = (await Promise.all(result.shards.map((s) => readFile(s.file, 'utf8')))).flatMap((text) => text.trim().split('\n').map((line) => JSON.parse(line) as { id: string; class: string }));
+      expect(rows.map((r) => r.id)).toEqual(csvIds);
+      expect(rows.every((r) => typeof r.class === 'string')).toBe(true);
     });
   }, 180_000);
 
