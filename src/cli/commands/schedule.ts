@@ -28,6 +28,12 @@ interface CreateFlags extends Flags {
   trainingTaskQueue?: string;
 }
 
+/** 86400000 → "1d", 90000 → "90s". */
+function duration(ms: number): string {
+  const [unit, name] = ([[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1000, 's']] as const).find(([u]) => ms % u === 0) ?? [1, 'ms'];
+  return `${ms / unit}${name}`;
+}
+
 const OVERLAP = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
 
 async function withClient<T>(flags: Flags, use: (client: Awaited<ReturnType<typeof connectClient>>) => Promise<T>): Promise<T> {
@@ -112,14 +118,14 @@ export function registerSchedule(program: Command): void {
     .action((scheduleId: string, flags: Flags) =>
       withClient(flags, async (client) => {
         const d = await client.schedule.getHandle(scheduleId).describe();
-        const spec = [...(d.spec.intervals ?? []).map((i) => `every ${String(i.every)}`), ...(d.spec.calendars ?? []).map((c) => `calendar ${JSON.stringify(c)}`)];
+        const spec = [...(d.spec.intervals ?? []).map((i) => `every ${typeof i.every === 'number' ? duration(i.every) : String(i.every)}`), ...(d.spec.calendars ?? []).map((c) => `calendar ${JSON.stringify(c)}`)];
         print.ok(`${scheduleId}: ${d.state.paused ? 'paused' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`);
         if (d.action.type === 'startWorkflow') {
           print.field('runs', `${d.action.workflowType} on ${d.action.taskQueue}`);
           print.field('input', JSON.stringify(d.action.args?.[0]));
         }
         print.field('when', spec.join(', ') || '—');
-        print.field('overlap', `${(d.policies.overlap ?? 'SKIP').toLowerCase()}; catch-up window ${d.policies.catchupWindow / 1000} s`);
+        print.field('overlap', `${(d.policies.overlap ?? 'SKIP').toLowerCase()}; catch-up window ${duration(d.policies.catchupWindow)}`);
         print.field('next', d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || '—');
         print.field('actions', `${d.info.numActionsTaken} taken, ${d.info.numActionsSkippedOverlap} skipped (overlap)`);
         for (const action of d.info.recentActions.slice(-5)) print.field('recent', `${action.takenAt.toISOString()} ${action.action.workflow.workflowId}`);
