@@ -2,7 +2,9 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { formatIssues } from '../config/issues.js';
 import type { ConfigKind } from '../config/json-schema.js';
+import { ConfigError } from '../errors.js';
 import type { ClusterOptions } from '../temporal/connection.js';
 
 /** Adds `--address` and `--namespace`, which override TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE and profiles. */
@@ -42,4 +44,17 @@ export function untilInterrupted(): Promise<NodeJS.Signals> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+}
+
+/** Loads a config before anything starts; an invalid one is reported (every problem) and gives undefined, so a broken config never becomes a failed run. */
+export async function loadOrReport<T>(file: string, load: (file: string) => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    print.fail(`${file} is invalid; nothing was started:`);
+    console.error(formatIssues(error.issues));
+    process.exitCode = 1;
+    return undefined;
+  }
 }

@@ -4,13 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { formatIssues } from '../../config/issues.js';
-import { loadInferConfig, type InferConfig } from '../../config/load.js';
-import { ConfigError } from '../../errors.js';
+import { loadInferConfig } from '../../config/load.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectClient, workflowUiUrl } from '../../temporal/connection.js';
 import type { batchInference, BatchInferenceResult } from '../../../workflows/batch-inference.js';
 import { inferenceProgressQuery } from '../../../workflows/definitions.js';
-import { clusterOptions, print, withClusterOptions } from '../shared.js';
+import { clusterOptions, loadOrReport, print, withClusterOptions } from '../shared.js';
 
 interface InferFlags {
   address?: string;
@@ -27,7 +25,7 @@ export function registerInfer(program: Command): void {
     .option('--wait', 'wait for the job to finish, showing progress, and print its result')
     .option('--task-queue <name>', 'orchestration task queue', ORCHESTRATION_TASK_QUEUE)
     .action(async (file: string, flags: InferFlags) => {
-      const config = await loadOrReport(file);
+      const config = await loadOrReport(file, loadInferConfig);
       if (!config) return;
       const cluster = clusterOptions(flags);
       const client = await connectClient(cluster);
@@ -50,17 +48,6 @@ export function registerInfer(program: Command): void {
     });
 }
 
-async function loadOrReport(file: string): Promise<InferConfig | undefined> {
-  try {
-    return await loadInferConfig(file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    print.fail(`${file} is invalid; nothing was started:`);
-    console.error(formatIssues(error.issues));
-    process.exitCode = 1;
-    return undefined;
-  }
-}
 
 /** Waits for the result, with a bar of shards scored on a terminal (a line per shard elsewhere). */
 async function follow(handle: WorkflowHandle<typeof batchInference>): Promise<BatchInferenceResult> {

@@ -1,14 +1,11 @@
 /** `epochal train <train_params.json>`: validate locally, then start `trainingPipeline`. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { TrainConfig } from '../../config/load.js';
 import { loadTrainConfig } from '../../config/load.js';
-import { formatIssues } from '../../config/issues.js';
-import { ConfigError } from '../../errors.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectClient, workflowUiUrl } from '../../temporal/connection.js';
 import { startTrainingPipeline, type StartedRun } from '../../temporal/start.js';
 import { followProgress } from '../progress.js';
-import { clusterOptions, print, withClusterOptions } from '../shared.js';
+import { clusterOptions, loadOrReport, print, withClusterOptions } from '../shared.js';
 
 interface TrainFlags {
   address?: string;
@@ -27,7 +24,7 @@ export function registerTrain(program: Command): void {
     .option('--task-queue <name>', 'orchestration task queue', ORCHESTRATION_TASK_QUEUE)
     .option('--training-task-queue <name>', "train on this task queue instead of train_params' training.taskQueue")
     .action(async (file: string, flags: TrainFlags) => {
-      const config = await loadOrReport(file);
+      const config = await loadOrReport(file, loadTrainConfig);
       if (!config) return;
       const cluster = clusterOptions(flags);
       const client = await connectClient(cluster);
@@ -47,18 +44,6 @@ export function registerTrain(program: Command): void {
     });
 }
 
-/** Validates before starting anything: a broken config never becomes a failed run. */
-async function loadOrReport(file: string): Promise<TrainConfig | undefined> {
-  try {
-    return await loadTrainConfig(file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    print.fail(`${file} is invalid; nothing was started:`);
-    console.error(formatIssues(error.issues));
-    process.exitCode = 1;
-    return undefined;
-  }
-}
 
 export function printStarted(run: StartedRun, cluster: { address: string; namespace: string; uiUrl?: string }): void {
   print.ok(`Started trainingPipeline ${run.workflowId}`);
