@@ -9,6 +9,7 @@ import { registerProvision } from './commands/provision.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerInfer } from './commands/infer.js';
+import { registerChampion } from './commands/champion.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
@@ -29,6 +30,7 @@ for (const register of [
   registerTrain,
   registerInfer,
   registerSchedule,
+  registerChampion,
   registerControl,
   registerDev,
   registerDemo,

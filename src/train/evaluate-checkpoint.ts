@@ -55,7 +55,7 @@ export async function evaluateModel(request: EvaluateModelRequest): Promise<Spli
   if (problems.length > 0) {
     throw new DataError(
       `Model ${request.model} cannot be evaluated on the holdout of ${request.preparedDir}: ${problems.join('; ')}. ` +
-        'Fix: retrain from scratch and promote by hand when the data layout changes.',
+        'Fix: train a model for the new layout from scratch and make it the champion with `epochal champion promote`.',
       { file: request.preparedDir, field: inputFields.join(', ') },
     );
   }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readChampion } from '../../src/registry/champion.js';
 import type { retrainingPipeline, RetrainingResult } from '../../workflows/retraining-pipeline.js';
 import { editJson, quickSleepnet, readJson } from '../helpers/configs.js';
-import { useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
+import { epochal } from '../helpers/processes.js';
+import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
 
 function retrain(context: WorkerContext, trainParams: string): Promise<RetrainingResult> {
   return context.client.workflow.execute<typeof retrainingPipeline>('retrainingPipeline', {
@@ -41,6 +42,31 @@ describe('retrainingPipeline', () => {
       expect(registry.current?.model).toBe(first.challenger.model);
       expect(registry.history.map((d) => d.promoted)).toEqual([true, false]);
       expect(registry.history[1]!.reason).toBe(second.reason);
+    });
+  }, 240_000);
+
+  it('shows the champion and its history, and takes a champion promoted by hand (epochal champion)', async () => {
+    const trainParams = await quickSleepnet(1);
+    await withWorker(env(), async (context) => {
+      const root = ['--artifact-root', context.artifactRoot];
+      expect((await epochal(['champion', 'show', 'sleepnet-small', ...root])).stdout).toContain('Experiment sleepnet-small has no champion yet');
+      const first = await retrain(context, trainParams);
+      const shown = await epochal(['champion', 'show', 'sleepnet-small', ...root]);
+      expect(shown.stdout).toContain(`sleepnet-small: ${first.challenger.model}`);
+      expect(shown.stdout).toMatch(/promoted +\S+ \S+: no champion yet/);
+
+      const other = await runPipeline(context, { trainParams });
+      const otherModel = join(context.artifactRoot, other.runId, 'model');
+      const promoted = await epochal(['champion', 'promote', 'sleepnet-small', otherModel, '--reason', 'new architecture, judged offline', ...root]);
+      expect(promoted.code, promoted.stderr).toBe(0);
+      expect(promoted.stdout).toContain(`sleepnet-small: ${otherModel} is the champion (was ${first.challenger.model})`);
+      const registry = await readChampion(context.artifactRoot, 'sleepnet-small');
+      expect(registry.current).toMatchObject({ model: otherModel, run: other.runId, metrics: { cohenKappa: expect.any(Number) } });
+      expect(registry.history.at(-1)).toMatchObject({ promoted: true, reason: 'new architecture, judged offline', by: expect.stringContaining('epochal champion promote') });
+
+      const notAModel = await epochal(['champion', 'promote', 'sleepnet-small', context.artifactRoot, '--reason', 'oops', ...root]);
+      expect(notAModel.code).not.toBe(0);
+      expect(notAModel.stderr + notAModel.stdout).toMatch(/No model at .*model\.json is missing.*Fix:/);
     });
   }, 240_000);
 
