@@ -1,8 +1,9 @@
 /**
  * Records workflow histories from real runs, for the replay test
  * (test/workflows/replay.test.ts): a plain small-SleepNet run, a run steered
- * with pause / extendEpochs / setLearningRate / resume / stop, and a run that
- * continues as new after every chunk. Rerun it after changing workflow code
+ * with pause / extendEpochs / setLearningRate / resume / stop, a run that
+ * continues as new after every chunk, two retraining runs (promoting, then
+ * judging against the champion) and a batch inference with the champion. Rerun it after changing workflow code
  * on purpose (and bump what must be bumped: a replay failure means running
  * workflows would break).
  *
@@ -21,6 +22,8 @@ import { startDevServer } from '../src/temporal/dev-server.js';
 import { setTemporalLogLevel } from '../src/temporal/logging.js';
 import { createEpochalWorkers } from '../src/temporal/worker.js';
 import { extendEpochsUpdate, pauseSignal, progressQuery, resumeSignal, setLearningRateUpdate, stopSignal } from '../workflows/definitions.js';
+import type { batchInference } from '../workflows/batch-inference.js';
+import type { retrainingPipeline } from '../workflows/retraining-pipeline.js';
 import type { trainingPipeline } from '../workflows/training-pipeline.js';
 
 const OUT = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
@@ -82,6 +85,29 @@ await workers.runUntil(
     const first = await client.workflow.getHandle('replay-continued', runs[runs.length - 1]!.runId).fetchHistory();
     await writeFile(join(OUT, 'continued-first-run.json'), historyToJSON(first));
     await save(client, continued, 'continued-last-run');
+
+    // Retraining twice (the first promotes; the second fine-tunes the champion and judges it), then inference with the champion.
+    for (const name of ['retraining-first', 'retraining-second']) {
+      const retraining = await client.workflow.start<typeof retrainingPipeline>('retrainingPipeline', { taskQueue, workflowId: `replay-${name}`, args: [{ trainParams, trainingTaskQueue }] });
+      await retraining.result();
+      await save(client, retraining, name);
+    }
+    const inferParams = join(scratch, 'infer_params.json');
+    await writeFile(
+      inferParams,
+      JSON.stringify({
+        model: { type: 'champion', experiment: train.experiment },
+        data: { source: { ...train.data.source, subjects: 5, seed: 99 } },
+        output: { format: 'csv', path: join(scratch, 'scores') },
+        batchSize: 2,
+        shardSize: 2,
+        parallelism: 2,
+        taskQueue: trainingTaskQueue,
+      }),
+    );
+    const inference = await client.workflow.start<typeof batchInference>('batchInference', { taskQueue, workflowId: 'replay-inference', args: [{ inferParams }] });
+    await inference.result();
+    await save(client, inference, 'inference');
   })(),
 );
 await client.connection.close();

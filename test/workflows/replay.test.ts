@@ -16,14 +16,25 @@ const { workflowBundlePath } = inject('temporal');
 async function recordedHistories() {
   const files = (await readdir(FIXTURES)).filter((name) => name.endsWith('.json')).sort();
   return Promise.all(
-    files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(join(FIXTURES, file), 'utf8'))) })),
+    files.map(async (file) => ({ name: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(join(FIXTURES, file), 'utf8'))) })),
   );
 }
 
 describe('workflow replay', () => {
-  it('replays every recorded history (plain, steered, continued as new) without non-determinism', async () => {
-    const histories = await recordedHistories();
-    expect(histories.map((h) => h.workflowId)).toEqual(['continued-first-run', 'continued-last-run', 'plain', 'steered']);
+  it('replays every recorded history (training plain, steered, continued as new; retraining; inference) without non-determinism', async () => {
+    const recorded = await recordedHistories();
+    expect(recorded.map((h) => h.name)).toEqual([
+      'continued-first-run',
+      'continued-last-run',
+      'inference',
+      'plain',
+      'retraining-first',
+      'retraining-second',
+      'steered',
+    ]);
+    // Replay under the ids they ran with (retraining derives its child's id from its own): the script names
+    // them `replay-<name>`, both runs of the continued-as-new workflow sharing one.
+    const histories = recorded.map(({ name, history }) => ({ workflowId: `replay-${name.replace(/-(first|last)-run$/, '')}`, history }));
     const outcomes = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath } }, histories)) {
       outcomes.push({ workflowId: result.workflowId, error: result.error?.message });
