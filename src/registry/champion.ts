@@ -2,11 +2,13 @@
  * The champion registry: per experiment, the model currently promoted for
  * inference and the history of every promotion decision (who, when, the
  * metrics both sides had, and why), in `<artifactRoot>/registry/<experiment>.json`.
- * Each update replaces the file atomically; a decision is recorded once even
- * when the activity writing it is retried (decisions are keyed by id).
+ * Each update replaces the file atomically under a lock; a decision is
+ * recorded once even when the activity writing it is retried (decisions are
+ * keyed by id).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { writeJsonAtomically } from '../artifacts/atomic.js';
 
 export interface ChampionEntry {
@@ -57,14 +59,26 @@ export async function readChampion(artifactRoot: string, experiment: string): Pr
   }
 }
 
-/** Records a decision, and makes the challenger the champion when it was promoted. Idempotent per decision id. */
+/**
+ * Records a decision, and makes the challenger the champion when it was
+ * promoted. Idempotent per decision id. Holds a lock on the registry file
+ * meanwhile, so decisions of concurrent runs (two schedules, a promotion by
+ * hand) are never lost to each other.
+ */
 export async function recordDecision(artifactRoot: string, experiment: string, decision: PromotionDecision): Promise<ChampionRecord> {
-  const record = await readChampion(artifactRoot, experiment);
-  if (record.history.some((d) => d.id === decision.id)) return record;
-  const current: ChampionEntry | undefined = decision.promoted
-    ? { ...decision.challenger, promotedAt: decision.at, by: decision.by }
-    : record.current;
-  const next = { experiment, ...(current ? { current } : {}), history: [...record.history, decision] };
-  await writeJsonAtomically(record.file, next);
-  return { ...next, file: record.file };
+  const file = registryFile(artifactRoot, experiment);
+  await mkdir(dirname(file), { recursive: true });
+  const unlock = await lockfile.lock(file, { realpath: false, stale: 30_000, retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 200 } });
+  try {
+    const record = await readChampion(artifactRoot, experiment);
+    if (record.history.some((d) => d.id === decision.id)) return record;
+    const current: ChampionEntry | undefined = decision.promoted
+      ? { ...decision.challenger, promotedAt: decision.at, by: decision.by }
+      : record.current;
+    const next = { experiment, ...(current ? { current } : {}), history: [...record.history, decision] };
+    await writeJsonAtomically(record.file, next);
+    return { ...next, file: record.file };
+  } finally {
+    await unlock();
+  }
 }
