@@ -7,8 +7,8 @@
  * the job manifest. A missing model or input that does not fit the model
  * fails non-retryably.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
 import type { InferParams } from '../src/config/infer/infer-params.js';
@@ -98,6 +98,7 @@ export interface FinishInferenceInput {
 
 export function finishInferenceActivity() {
   return async function finishInference({ plan, input, outputs, workflow, seconds }: FinishInferenceInput): Promise<FileRef> {
+    await removeStaleOutputs(plan.infer.output.path, outputs);
     return writeJsonRef(join(plan.infer.output.path, 'manifest.json'), {
       workflow,
       createdAt: new Date().toISOString(),
@@ -109,4 +110,17 @@ export function finishInferenceActivity() {
       timings: seconds,
     });
   };
+}
+
+/**
+ * An output folder holds one job's output: shard files of an earlier job that
+ * this one did not write (it had more shards, or another format), and
+ * temporary files of writes cut short by a crash, are removed, so every
+ * `part-*` file left is this job's.
+ */
+async function removeStaleOutputs(dir: string, outputs: ShardOutput[]): Promise<void> {
+  const ours = new Set(outputs.flatMap(({ file }) => [file, `${file}.done.json`, `${file.replace(/\.npy$/, '')}.ids.txt`].map((f) => basename(f))));
+  for (const name of await readdir(dir)) {
+    if (/^part-\d{5}\./.test(name) && !ours.has(name)) await rm(join(dir, name), { force: true });
+  }
 }

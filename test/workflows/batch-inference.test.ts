@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -129,15 +129,23 @@ describe('batchInference', () => {
     });
   }, 180_000);
 
-  it('reuses finished shard outputs when run again, and writes nothing twice', async () => {
+  it('reuses finished shard outputs when run again, writes nothing twice, and leaves no stale shard files', async () => {
     await withWorker(env(), async (context) => {
       const trained = await runPipeline(context, { trainParams });
-      const { file } = await inferJob(context, { type: 'checkpoint', path: trained.training.checkpoint });
+      const { file, output } = await inferJob(context, { type: 'checkpoint', path: trained.training.checkpoint });
       const first = await infer(context, file);
       const again = await infer(context, file);
       expect(first.shards.every((s) => !s.reused)).toBe(true);
       expect(again.shards.every((s) => s.reused)).toBe(true);
       expect(again.shards.map((s) => s.sha256)).toEqual(first.shards.map((s) => s.sha256));
+
+      // The same output folder for a job with fewer shards: only that job's files remain.
+      await editJson(file, (job) => {
+        job.shardSize = 5;
+      });
+      const fewer = await infer(context, file);
+      expect(fewer.shards).toHaveLength(1);
+      expect((await readdir(output)).sort()).toEqual(['manifest.json', 'part-00000.csv', 'part-00000.csv.done.json']);
     });
   }, 180_000);
 
