@@ -160,6 +160,10 @@ describe('batchInference', () => {
       expect(stdout).toMatch(/Started batchInference infer-/);
       expect(stdout).toMatch(/Scored 5 records: \d+ rows in 3 shards/);
       expect(stdout).toMatch(/manifest +.*manifest\.json/);
+      const id = /Started batchInference (\S+)/.exec(stdout)![1]!;
+      const status = await epochal(['status', id, '--address', address, '--namespace', namespace]);
+      expect(status.stdout).toContain(`${id}: completed, done`);
+      expect(status.stdout).toMatch(/shards +3 of 3 \(5 records\)/);
       // NPY: a float32 [rows, 1 + classes] matrix per shard (predicted class, then probabilities), ids beside it.
       const manifest = JSON.parse(await readFile(join(npyDir, 'manifest.json'), 'utf8'));
       const first = manifest.shards[0];

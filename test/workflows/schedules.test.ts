@@ -40,6 +40,7 @@ describe('retraining schedules', () => {
       const { workflowId, result } = await firstRun(context.client, id);
       expect(workflowId).toMatch(new RegExp(`^retrain-${id}-`));
       expect(result).toMatchObject({ experiment: 'sleepnet-small', promoted: true });
+      expect((await epochal(['status', workflowId, ...cluster])).stdout).toContain(`${workflowId}: completed, promoted`);
 
       const described = await epochal(['schedule', 'describe', id, ...cluster]);
       expect(described.stdout).toMatch(/runs +retrainingPipeline on test-/);

@@ -1,7 +1,8 @@
 /** `epochal status|pause|resume|stop|extend|set-learning-rate <workflowId>`: look at and steer a running training job. */
 import type { SignalDefinition } from '@temporalio/common';
 import type { Command } from 'commander';
-import { extendEpochsUpdate, pauseSignal, progressQuery, resumeSignal, setLearningRateUpdate, stopSignal } from '../../../workflows/definitions.js';
+import { extendEpochsUpdate, inferenceProgressQuery, pauseSignal, progressQuery, resumeSignal, setLearningRateUpdate, stopSignal } from '../../../workflows/definitions.js';
+import { STAGE } from '../../../workflows/search-attributes.js';
 import { connectClient } from '../../temporal/connection.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
 
@@ -17,11 +18,23 @@ async function withHandle<T>(flags: Flags, workflowId: string, use: (handle: Ret
 }
 
 export function registerControl(program: Command): void {
-  withClusterOptions(program.command('status').description('Where a training run stands: phase, epochs, metrics, ETA'))
+  withClusterOptions(program.command('status').description('Where a run stands: a training run (phase, epochs, metrics, ETA), an inference job (shards, rows) or a retraining (stage, its training run)'))
     .argument('<workflowId>')
     .action((workflowId: string, flags: Flags) =>
       withHandle(flags, workflowId, async (handle) => {
-        const { status } = await handle.describe();
+        const { status, type, typedSearchAttributes } = await handle.describe();
+        if (type === 'batchInference') {
+          const progress = await handle.query(inferenceProgressQuery);
+          print.ok(`${workflowId}: ${status.name.toLowerCase()}, ${progress.phase}`);
+          print.field('shards', `${progress.shardsDone} of ${progress.shards} (${progress.records.toLocaleString('en')} records)`);
+          print.field('rows', progress.rows.toLocaleString('en'));
+          return;
+        }
+        if (type === 'retrainingPipeline') {
+          print.ok(`${workflowId}: ${status.name.toLowerCase()}, ${typedSearchAttributes.get(STAGE) ?? 'starting'}`);
+          print.field('training', `${workflowId}-train (\`epochal status ${workflowId}-train\` for its progress)`);
+          return;
+        }
         const progress = await handle.query(progressQuery);
         print.ok(`${workflowId}: ${status.name.toLowerCase()}, ${progress.paused ? 'paused' : progress.phase}`);
         print.field('epochs', `${progress.epoch} of ${progress.epochs} (${progress.step} steps)`);
