@@ -12,7 +12,7 @@ import { sha256 } from '../../src/config/read-json.js';
 import { createEpochalWorkers } from '../../src/temporal/worker.js';
 import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
 import { copySample, editJson } from '../helpers/configs.js';
-import { trainingWorker } from '../helpers/processes.js';
+import { stop, trainingWorker } from '../helpers/processes.js';
 import { useSuiteServer } from '../helpers/temporal.js';
 
 const { address, namespace, workflowBundlePath } = inject('temporal');
@@ -166,5 +166,35 @@ describe('crashes during training', () => {
     expect(crashed.training).toMatchObject({ epochs: 4, step: 16 });
     const reference = await uninterrupted(trainParams);
     expect(sha256(await readFile(crashed.exported.weights.path))).toBe(sha256(await readFile(reference.exported.weights.path)));
+  });
+  it('saves at a step boundary when its worker is stopped (SIGTERM), and a fresh worker goes on from there without repeating a step', async () => {
+    const trainParams = await crashJob();
+    await editJson(trainParams, (train) => {
+      train.training.checkpointEverySteps = 100; // no periodic checkpoint: only the one the stop writes
+    });
+    const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-stop-'));
+    const trace = join(artifactRoot, 'steps.log');
+    const stopped = await orchestrate(artifactRoot, async ({ taskQueue, trainingTaskQueue }) => {
+      const first = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      const handle = await start(env().client, taskQueue, trainingTaskQueue, trainParams);
+      await waitFor(async () => ((await tracedSteps(trace).catch(() => [])).length >= 6 ? true : undefined), 'six steps');
+      expect(await stop(first.child, 'SIGTERM')).toBe(0);
+      const lastStep = (await tracedSteps(trace)).at(-1)!.step;
+      const [saved] = await listCheckpoints(join(artifactRoot, handle.workflowId, 'checkpoints'));
+      const second = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
+      try {
+        return { result: await handle.result(), lastStep, saved: saved!.step };
+      } finally {
+        second.child.kill('SIGKILL');
+      }
+    });
+
+    expect(stopped.lastStep).toBeLessThan(16); // stopped mid-chunk
+    expect(stopped.saved).toBe(stopped.lastStep); // saved after the last step it took
+    const steps = await tracedSteps(trace);
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1)); // every step once
+    expect(new Set(steps.map((s) => s.pid)).size).toBe(2);
+    const reference = await uninterrupted(trainParams);
+    expect(sha256(await readFile(stopped.result.exported.weights.path))).toBe(sha256(await readFile(reference.exported.weights.path)));
   });
 });
