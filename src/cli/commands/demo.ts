@@ -4,6 +4,8 @@
  * runs the SleepNet sample through every pipeline stage built so far.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
@@ -51,7 +53,12 @@ export function registerDemo(program: Command): void {
         const workers = await createEpochalWorkers({ connection, namespace, taskQueue, trainingTaskQueue, artifactRoot: flags.artifactRoot });
         const run = await startTrainingPipeline(client, { trainParams: flags.config, config, taskQueue, trainingTaskQueue });
         printStarted(run, { address, namespace, uiUrl });
-        printResult(await workers.runUntil(followProgress(run.handle)));
+        const result = await workers.runUntil(followProgress(run.handle));
+        printResult(result);
+        const modelDir = result.exported.model.path.replace(/[\\/]model\.json$/, '');
+        const inferParams = join(dirname(flags.config), 'infer_params.json');
+        print.info(`Next: make it the champion: \`npx epochal champion promote ${config.train.experiment} ${modelDir} --reason "demo"\``);
+        if (existsSync(inferParams)) print.info(`then, with \`npx epochal dev\` running, score new data with it: \`npx epochal infer ${relative(process.cwd(), inferParams)} --wait\``);
         if (flags.keep && server) {
           print.info(`Browse the run at ${uiUrl}; Ctrl-C stops the server.`);
           await untilInterrupted();
