@@ -36,7 +36,6 @@ export interface InferencePlan {
     type: 'exported' | 'checkpoint';
     /** SHA-256 over model.json and the weights: outputs of another model are never reused. */
     digest: string;
-    classes: string[];
   };
 }
 
@@ -47,7 +46,7 @@ export function planInferenceActivity(deps: ActivityDeps) {
     const model = await resolveModel(infer.model, artifactRoot);
     const digest = sha256(Buffer.concat(await Promise.all(['model.json', 'weights.bin'].map((f) => readFile(join(model.weights, f))))));
     const type = infer.model.type === 'checkpoint' ? 'checkpoint' : 'exported';
-    return { infer, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest, classes: model.preprocessing.classes } };
+    return { infer, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest } };
   };
 }
 

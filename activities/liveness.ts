@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 
-export const LIVENESS_SECONDS = 5;
+const LIVENESS_SECONDS = 5;
 
 /** Runs `work`, heartbeating `details()` now and every few seconds until it settles. */
 export async function withLiveness<T>(work: () => Promise<T>, details: () => unknown = () => undefined): Promise<T> {

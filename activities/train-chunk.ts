@@ -17,7 +17,7 @@ import { CheckpointError } from '../src/errors.js';
 import type { ChunkResult } from '../src/train/chunk.js';
 import type { EarlyStoppingState } from '../src/train/early-stopping.js';
 import { trainChunkInProcess } from '../src/train/process.js';
-import { LIVENESS_SECONDS } from './liveness.js';
+import { withLiveness } from './liveness.js';
 import type { ValidatedConfig } from './validate-config.js';
 
 export type { ChunkResult, EpochRecord } from '../src/train/chunk.js';
@@ -44,7 +44,6 @@ export interface TrainingHeartbeat {
   checkpoint: string;
 }
 
-
 export function trainChunkActivity() {
   return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {
     const context = Context.current();
@@ -54,44 +53,43 @@ export function trainChunkActivity() {
 
     let details: TrainingHeartbeat = { epoch: 0, step: input.committed.step, checkpoint: start };
     const beat = () => context.heartbeat(details);
-    beat();
-    const liveness = setInterval(beat, LIVENESS_SECONDS * 1000); // steps can be slower than the heartbeat timeout
-    try {
-      const result = await trainChunkInProcess(
-        {
-          trainParams: input.config.snapshot.train.path,
-          preparedDir: input.preparedDir,
-          checkpointsDir: checkpoints,
-          start,
-          fromEpoch: input.fromEpoch,
-          untilEpoch: input.untilEpoch,
-          unfrozen: input.unfrozen,
-          learningRate: input.learningRate,
-          protect: [input.committed.path],
-          earlyStopping: input.earlyStopping,
-          lineage,
-        },
-        {
-          signal: context.cancellationSignal,
-          onStep: ({ epoch, step, loss }) => {
-            details = { ...details, epoch, step, loss };
-            beat();
+    // Liveness beats too: steps can be slower than the heartbeat timeout.
+    const result = await withLiveness(
+      () =>
+        trainChunkInProcess(
+          {
+            trainParams: input.config.snapshot.train.path,
+            preparedDir: input.preparedDir,
+            checkpointsDir: checkpoints,
+            start,
+            fromEpoch: input.fromEpoch,
+            untilEpoch: input.untilEpoch,
+            unfrozen: input.unfrozen,
+            learningRate: input.learningRate,
+            protect: [input.committed.path],
+            earlyStopping: input.earlyStopping,
+            lineage,
           },
-          onCheckpoint: ({ checkpoint, epoch, step }) => {
-            details = { ...details, epoch, step, checkpoint: checkpoint.path };
-            beat();
+          {
+            signal: context.cancellationSignal,
+            onStep: ({ epoch, step, loss }) => {
+              details = { ...details, epoch, step, loss };
+              beat();
+            },
+            onCheckpoint: ({ checkpoint, epoch, step }) => {
+              details = { ...details, epoch, step, checkpoint: checkpoint.path };
+              beat();
+            },
           },
-        },
-      );
-      if (result.interrupted) {
-        details = { ...details, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint.path };
-        beat();
-        throw context.cancellationSignal.reason ?? new Error('Training stopped before the end of its chunk.');
-      }
-      return result;
-    } finally {
-      clearInterval(liveness);
+        ),
+      () => details,
+    );
+    if (result.interrupted) {
+      details = { ...details, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint.path };
+      beat();
+      throw context.cancellationSignal.reason ?? new Error('Training stopped before the end of its chunk.');
     }
+    return result;
   };
 }
 

@@ -11,6 +11,7 @@ import type { InferencePlan, InferenceInput, ShardOutput } from '../activities/i
 import { activities, inferenceActivities, surfaceUserErrors } from './activities.js';
 import { inferenceProgressQuery, type InferenceProgress } from './definitions.js';
 import { EXPERIMENT, STAGE } from './search-attributes.js';
+import { stageTimer } from './timing.js';
 
 export interface BatchInferenceInput {
   /** Path to infer_params.json (resolved against the worker's working folder) or the config object. */
@@ -30,14 +31,7 @@ export async function batchInference(input: BatchInferenceInput): Promise<BatchI
   const progress: InferenceProgress = { phase: 'planning', shards: 0, shardsDone: 0, records: 0, rows: 0 };
   setHandler(inferenceProgressQuery, () => progress);
   const seconds: Record<string, number> = {};
-  const timed = async <T>(stage: string, work: Promise<T>): Promise<T> => {
-    const started = Date.now();
-    try {
-      return await work;
-    } finally {
-      seconds[stage] = (Date.now() - started) / 1000;
-    }
-  };
+  const timed = stageTimer(seconds);
 
   const plan = await timed('plan', surfaceUserErrors(activities.planInference({ inferParams: input.inferParams })));
   const { requested } = plan.model;

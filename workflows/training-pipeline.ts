@@ -29,6 +29,7 @@ import {
 } from './definitions.js';
 import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
+import { stageTimer } from './timing.js';
 import { bestOf, chunkEnd, etaSeconds, startTraining, thawReached, type TrainingState } from './training-state.js';
 
 /** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
@@ -122,12 +123,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   if (!state) {
     const runId = input.runId ?? workflowInfo().workflowId;
     const timings: Record<string, number> = {};
-    const timed = async <T>(stage: string, work: Promise<T>): Promise<T> => {
-      const started = Date.now();
-      const result = await work;
-      timings[stage] = (Date.now() - started) / 1000;
-      return result;
-    };
+    const timed = stageTimer(timings);
     enter('validating', 'validateConfig', 'Validating configs…');
     const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId, ...(input.warmStart ? { warmStart: input.warmStart } : {}) })));
     upsertSearchAttributes([

@@ -42,3 +42,23 @@ export async function writeFolderAtomically(
     throw error;
   }
 }
+
+/**
+ * Builds `target` under a temporary name with `fill`, then renames it into
+ * place, for folders named by their content (a fingerprint): when another
+ * writer got there first, its folder is identical and is kept.
+ */
+export async function createFolderOnce(target: string, fill: (staging: string) => Promise<void>): Promise<void> {
+  const staging = `${target}.staging-${randomBytes(4).toString('hex')}`;
+  await mkdir(staging, { recursive: true });
+  try {
+    await fill(staging);
+    await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      await rm(staging, { recursive: true, force: true });
+    });
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -17,12 +17,6 @@ export async function followProgress(
   handle: WorkflowHandle<typeof trainingPipeline>,
   options: { intervalMs?: number; tty?: boolean } = {},
 ): Promise<TrainingPipelineResult> {
-  const result = handle.result();
-  let finished = false;
-  void result.then(
-    () => (finished = true),
-    () => (finished = true),
-  );
   const tty = options.tty ?? Boolean(process.stdout.isTTY);
   const bar = tty
     ? new SingleBar({ format: ' {phase} |{bar}| epoch {epoch}/{epochs} · step {step} · loss {loss} · {metric} · ETA {eta}', hideCursor: true })
@@ -30,10 +24,9 @@ export async function followProgress(
   let started = false;
   let lastEpoch = -1;
   try {
-    while (!finished) {
-      await Promise.race([sleep(options.intervalMs ?? 1000), result.catch(() => undefined)]);
+    return await pollUntilSettled(handle.result(), options.intervalMs ?? 1000, async () => {
       const progress = await handle.query(progressQuery).catch(() => undefined);
-      if (!progress) continue;
+      if (!progress) return;
       const beat = await heartbeat(handle);
       const values = barValues(progress, beat);
       if (bar) {
@@ -46,9 +39,22 @@ export async function followProgress(
         lastEpoch = progress.epoch;
         print.info(`  epoch ${progress.epoch}/${progress.epochs}: loss ${values.loss} · ${values.metric}`);
       }
-    }
+    });
   } finally {
     bar?.stop();
+  }
+}
+
+/** Calls `tick` every `intervalMs`, and once more as `result` settles (so the last progress shows); returns the result. */
+export async function pollUntilSettled<T>(result: Promise<T>, intervalMs: number, tick: () => Promise<void>): Promise<T> {
+  let settled = false;
+  const done = result.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    await Promise.race([sleep(intervalMs), done]);
+    await tick();
   }
   return result;
 }

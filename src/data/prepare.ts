@@ -5,10 +5,9 @@
  * every setting that shapes the result: a second run with the same
  * fingerprint reuses the prepared shards and does no work.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomically } from '../artifacts/atomic.js';
+import { createFolderOnce, writeJsonAtomically } from '../artifacts/atomic.js';
 import type { FileRef } from '../artifacts/file-ref.js';
 import { sourceFields } from '../config/data/sources.js';
 import type { DataConfig } from '../config/data/data.js';
@@ -66,19 +65,8 @@ export async function prepareData(data: DataConfig, options: PrepareOptions): Pr
     const existing = await PreparedData.open(dir);
     if (existing) return refOf(existing, true, 0);
 
-    const staging = `${dir}.staging-${randomBytes(4).toString('hex')}`;
-    await mkdir(staging, { recursive: true });
-    try {
-      await writePrepared(dataset, data, context, fingerprint, staging, options);
-      await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
-        // Another run prepared the same fingerprint meanwhile: its result is identical; keep it.
-        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-        await rm(staging, { recursive: true, force: true });
-      });
-    } catch (error) {
-      await rm(staging, { recursive: true, force: true });
-      throw error;
-    }
+    // Another run may prepare the same fingerprint meanwhile: its result is identical, and is kept.
+    await createFolderOnce(dir, (staging) => writePrepared(dataset, data, context, fingerprint, staging, options));
     const prepared = await PreparedData.open(dir);
     if (!prepared) throw new Error(`Prepared data in ${dir} vanished after it was written.`);
     return refOf(prepared, false, dataset.length);

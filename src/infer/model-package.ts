@@ -18,10 +18,11 @@ import { PreparedData } from '../data/prepared.js';
 import type { FieldNormalization } from '../data/stats.js';
 import type { PreprocessOptions } from '../data/preprocess.js';
 import { ModelNotFoundError } from '../errors.js';
+import { SNAPSHOT_FILES } from '../pipeline/config-snapshot.js';
 import { readChampion } from '../registry/champion.js';
 
 export const PREPROCESSING_FILE = 'preprocessing.json';
-export const NET_FILE = 'net_params.json';
+export const NET_FILE = SNAPSHOT_FILES.net;
 
 /** How data must be shaped for a model: what its training data looked like. */
 export interface Preprocessing {
@@ -50,7 +51,7 @@ export interface ModelPackage {
 
 /** The preprocessing of a training run, from its config snapshot and prepared data. */
 export async function runPreprocessing(runRoot: string): Promise<Preprocessing> {
-  const { train, net } = await loadTrainConfig(join(runRoot, 'config', 'train_params.json'));
+  const { train, net } = await loadTrainConfig(join(runRoot, 'config', SNAPSHOT_FILES.train));
   const { dir } = JSON.parse(await readFile(join(runRoot, 'data.json'), 'utf8')) as { dir: string };
   const prepared = await PreparedData.open(dir);
   if (!prepared) throw new Error(`The prepared data of run ${runRoot} (${dir}) is gone.`);
@@ -107,7 +108,7 @@ export async function resolveModel(ref: ModelRef, artifactRoot: string): Promise
   }
   if (ref.type === 'checkpoint' || (await isCheckpoint(path))) {
     const runRoot = dirname(dirname(path));
-    const missing = await missingFiles(runRoot, [join('config', 'train_params.json'), join('config', NET_FILE), 'data.json']);
+    const missing = await missingFiles(runRoot, [join('config', SNAPSHOT_FILES.train), join('config', NET_FILE), 'data.json']);
     if (missing.length > 0) {
       throw new ModelNotFoundError(
         `Checkpoint ${path} is not inside an Epochal run folder: ${missing.map((f) => join(runRoot, f)).join(', ')} missing. ` +

@@ -7,10 +7,8 @@
  * a fingerprint of the data, the model's preprocessing and the shard size, so
  * a retried or repeated job reuses the shards.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomically } from '../artifacts/atomic.js';
+import { createFolderOnce, writeJsonAtomically } from '../artifacts/atomic.js';
 import { sourceFields, type DataSource } from '../config/data/sources.js';
 import { sha256 } from '../config/read-json.js';
 import type { Dataset, FieldSpec } from '../data/dataset.js';
@@ -105,18 +103,7 @@ export async function prepareInferenceInput(
     const existing = await PreparedData.open(dir);
     if (existing) return refOf(existing, true);
 
-    const staging = `${dir}.staging-${randomBytes(4).toString('hex')}`;
-    await mkdir(staging, { recursive: true });
-    try {
-      await writeInput(dataset, mapping, preprocessing, fingerprint, staging, options);
-      await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error; // prepared meanwhile by another attempt: identical
-        await rm(staging, { recursive: true, force: true });
-      });
-    } catch (error) {
-      await rm(staging, { recursive: true, force: true });
-      throw error;
-    }
+    await createFolderOnce(dir, (staging) => writeInput(dataset, mapping, preprocessing, fingerprint, staging, options));
     return refOf((await PreparedData.open(dir))!, false);
   } finally {
     await dataset.close?.();

@@ -1,5 +1,5 @@
 /** Evaluating a checkpoint, or another model, on a split of the run's prepared data (the evaluate stage's work). */
-import { isCheckpoint, loadCheckpoint } from '../checkpoint/checkpoint.js';
+import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import { formatSpecShape } from '../data/validate.js';
 import { DataError } from '../errors.js';
 import { resolveModel } from '../infer/model-package.js';
@@ -45,7 +45,7 @@ export interface EvaluateModelRequest {
 export async function evaluateModel(request: EvaluateModelRequest): Promise<SplitEvaluation | undefined> {
   const run = await openRunModel(request.trainParams, request.preparedDir);
   run.model.dispose();
-  const other = await resolveModel({ type: (await isCheckpoint(request.model)) ? 'checkpoint' : 'exported', path: request.model }, '');
+  const other = await resolveModel({ type: 'exported', path: request.model }, ''); // a checkpoint is recognised as one
   const inputFields = Object.keys(other.net.inputs).map((input) => other.preprocessing.inputs[input] ?? input);
   const problems = Object.entries(other.preprocessing.fields).flatMap(([field, spec]) => {
     const here = run.prepared.index.fields[field];

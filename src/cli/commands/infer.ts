@@ -1,6 +1,5 @@
 /** `epochal infer <infer_params.json>`: validate locally, then start `batchInference`; `--wait` follows it. */
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -8,6 +7,7 @@ import { loadInferConfig } from '../../config/load.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectClient, workflowUiUrl } from '../../temporal/connection.js';
 import type { batchInference, BatchInferenceResult } from '../../../workflows/batch-inference.js';
 import { inferenceProgressQuery } from '../../../workflows/definitions.js';
+import { pollUntilSettled } from '../progress.js';
 import { clusterOptions, loadOrReport, print, withClusterOptions } from '../shared.js';
 
 interface InferFlags {
@@ -48,23 +48,15 @@ export function registerInfer(program: Command): void {
     });
 }
 
-
 /** Waits for the result, with a bar of shards scored on a terminal (a line per shard elsewhere). */
 async function follow(handle: WorkflowHandle<typeof batchInference>): Promise<BatchInferenceResult> {
-  const result = handle.result();
-  let finished = false;
-  void result.then(
-    () => (finished = true),
-    () => (finished = true),
-  );
   const bar = process.stdout.isTTY ? new SingleBar({ format: ' {phase} |{bar}| shard {value}/{total} · {rows} rows', hideCursor: true }) : undefined;
   let started = false;
   let reported = -1;
   try {
-    while (!finished) {
-      await Promise.race([sleep(500), result.catch(() => undefined)]);
+    return await pollUntilSettled(handle.result(), 500, async () => {
       const progress = await handle.query(inferenceProgressQuery).catch(() => undefined);
-      if (!progress || progress.shards === 0) continue;
+      if (!progress || progress.shards === 0) return;
       if (bar && !started) {
         bar.start(progress.shards, 0, { phase: progress.phase, rows: 0 });
         started = true;
@@ -74,11 +66,10 @@ async function follow(handle: WorkflowHandle<typeof batchInference>): Promise<Ba
         reported = progress.shardsDone;
         print.info(`  ${progress.shardsDone}/${progress.shards} shards, ${progress.rows.toLocaleString('en')} rows`);
       }
-    }
+    });
   } finally {
     bar?.stop();
   }
-  return result;
 }
 
 function printResult(result: BatchInferenceResult): void {

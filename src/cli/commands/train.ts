@@ -44,7 +44,6 @@ export function registerTrain(program: Command): void {
     });
 }
 
-
 export function printStarted(run: StartedRun, cluster: { address: string; namespace: string; uiUrl?: string }): void {
   print.ok(`Started trainingPipeline ${run.workflowId}`);
   print.field('Web UI', workflowUiUrl(run.workflowId, cluster));
