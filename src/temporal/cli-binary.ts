@@ -10,8 +10,8 @@
 import { spawn } from 'node:child_process';
 import { access, constants, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import envPaths from 'env-paths';
 import which from 'which';
+import { defaultCacheDir } from '../cache-dir.js';
 
 /** The Temporal CLI release Epochal builds (later tags carry `replace` directives that `go install` refuses). */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -32,11 +32,6 @@ export interface FindTemporalCliOptions {
   build?: boolean;
   /** Progress messages (the Go build takes minutes on a cold module cache). */
   log?: (message: string) => void;
-}
-
-/** The default cache folder for Epochal (`~/.cache/epochal` on Linux, honouring `XDG_CACHE_HOME`). */
-export function defaultCacheDir(): string {
-  return envPaths('epochal', { suffix: '' }).cache;
 }
 
 /** Where the cached build of the pinned CLI version lives. */

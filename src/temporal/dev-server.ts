@@ -14,7 +14,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import getPort from 'get-port';
 import { EPOCHAL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { searchAttributeFlags } from './search-attributes.js';
-import { defaultCacheDir, findTemporalCli, type TemporalCli } from './cli-binary.js';
+import { defaultCacheDir } from '../cache-dir.js';
+import { findTemporalCli, type TemporalCli } from './cli-binary.js';
 
 export interface DevServerOptions {
   /** The CLI to run; found with `findTemporalCli` when absent, falling back to the SDK download. */

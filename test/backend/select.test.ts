@@ -69,14 +69,24 @@ describe('useBackend on this machine', () => {
   });
 
   it('passes over webgpu under auto unless Dawn finds a hardware adapter', async () => {
-    const webgpu = (await realProbes()).find(({ name }) => name === 'webgpu')?.probe;
-    if (webgpu?.ok) return; // a GPU machine: nothing to pass over
+    const webgpu = (await realProbes()).find(({ name }) => name === 'webgpu')!.probe;
+    if (webgpu.ok) return; // a GPU machine: nothing to pass over
+    expect(webgpu.reason).toMatch(/^(no WebGPU adapter found|only a software \(fallback\) WebGPU adapter was found|webgpu and)/);
+    vi.stubEnv('EPOCHAL_BACKEND', 'webgpu');
+    await expect(useBackend('auto')).rejects.toThrow(webgpu.reason);
+  });
+
+  it.runIf(hasLibtensorflow)('picks tensorflow under auto where @tensorflow/tfjs-node is installed', async () => {
     vi.stubEnv('EPOCHAL_BACKEND', '');
     const active = await useBackend('auto');
-    expect(active.name).not.toBe('webgpu');
-    expect(active.skipped.find(({ name }) => name === 'webgpu')?.reason).toMatch(
-      /^(no WebGPU adapter found|only a software \(fallback\) WebGPU adapter was found)/,
-    );
+    expect(active).toMatchObject({ name: 'tensorflow', tfjsBackend: 'tensorflow', skipped: [] });
+    expect(active.package).toMatch(/^@tensorflow\/tfjs-node(-gpu)?$/);
+  });
+
+  it.runIf(process.env.EPOCHAL_EXPECT_BACKENDS)('starts every backend EPOCHAL_EXPECT_BACKENDS names (CI sets it after provisioning)', async () => {
+    const expected = (process.env.EPOCHAL_EXPECT_BACKENDS ?? '').split(',').filter(Boolean);
+    const probes = new Map((await realProbes()).map(({ name, probe }) => [name, probe]));
+    for (const name of expected) expect({ name, probe: probes.get(name as BackendName) }).toMatchObject({ name, probe: { ok: true } });
   });
 
   it.skipIf(hasLibtensorflow)('refuses an explicit tensorflow request with a retryable error that says what to install', async () => {

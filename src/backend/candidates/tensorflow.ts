@@ -2,7 +2,8 @@
  * The `tensorflow` backend: libtensorflow through `@tensorflow/tfjs-node-gpu`
  * (CUDA) or `@tensorflow/tfjs-node` (CPU). Both register the tfjs backend
  * named 'tensorflow'. Neither is a hard dependency: their install scripts
- * download libtensorflow, which not every machine can do.
+ * download libtensorflow, which not every machine can do
+ * (`epochal provision tensorflow` builds it from PyPI instead).
  */
 import * as tf from '@tensorflow/tfjs';
 import { firstLine, isInstalled, once, type BackendCandidate, type Probe } from './candidate.js';
@@ -10,8 +11,9 @@ import { firstLine, isInstalled, once, type BackendCandidate, type Probe } from 
 const PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
 const INSTALL_FIX =
-  'npm install @tensorflow/tfjs-node (or @tensorflow/tfjs-node-gpu with CUDA) with install scripts allowed, ' +
-  'since they download libtensorflow; or use another backend (EPOCHAL_BACKEND=auto).';
+  'npx epochal provision tensorflow (builds libtensorflow from PyPI and compiles @tensorflow/tfjs-node against it), ' +
+  'or npm install @tensorflow/tfjs-node (@tensorflow/tfjs-node-gpu with CUDA 11.2) where its libtensorflow download is reachable; ' +
+  'or use another backend (EPOCHAL_BACKEND=auto).';
 
 async function probeTensorflow(): Promise<Probe> {
   const reasons: string[] = [];
@@ -21,6 +23,7 @@ async function probeTensorflow(): Promise<Probe> {
       continue;
     }
     try {
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '1'; // libtensorflow's INFO lines (oneDNN, CPU features) on every start
       await import(packageName);
     } catch (error) {
       reasons.push(`${packageName} is installed but failed to load (${firstLine(error)})`);

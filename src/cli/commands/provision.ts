@@ -1,19 +1,52 @@
-/** `epochal provision`: find or build the Temporal CLI that local servers and tests use. */
-import type { Command } from 'commander';
+/**
+ * `epochal provision [temporal] [tensorflow]`: find or build what local runs
+ * and tests need, into the Epochal cache folder: the Temporal CLI (the
+ * default), and the native TensorFlow backend (`@tensorflow/tfjs-node` on a
+ * libtensorflow built from PyPI where Google's download host is out of reach).
+ */
+import { fileURLToPath } from 'node:url';
+import { Argument, type Command } from 'commander';
+import { defaultCacheDir } from '../../cache-dir.js';
+import { LIBTENSORFLOW_VERSION, provisionTensorflow } from '../../backend/provision/index.js';
 import { findTemporalCli, TEMPORAL_CLI_VERSION } from '../../temporal/cli-binary.js';
 import { print } from '../shared.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TARGETS = ['temporal', 'tensorflow'] as const;
+type Target = (typeof TARGETS)[number];
+
+const seconds = (started: number) => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+const PROVISIONERS: Record<Target, () => Promise<void>> = {
+  temporal: async () => {
+    const started = Date.now();
+    const cli = await findTemporalCli({ log: print.info });
+    if (!cli) {
+      print.info('No Temporal CLI and no Go: local servers will use the Temporal SDK download (needs internet).');
+      return;
+    }
+    print.ok(`Temporal CLI (${cli.source}): ${cli.path} [${seconds(started)}]`);
+  },
+  tensorflow: async () => {
+    const started = Date.now();
+    const result = await provisionTensorflow({ projectRoot: PROJECT_ROOT, cacheDir: defaultCacheDir(), log: print.info });
+    if (result.status === 'present') print.ok(`TensorFlow backend: @tensorflow/tfjs-node already loads [${seconds(started)}]`);
+    else {
+      const source = result.builtLibtensorflow ? 'built now' : 'from the cache';
+      print.ok(`TensorFlow backend: @tensorflow/tfjs-node installed on libtensorflow ${LIBTENSORFLOW_VERSION} (${source}: ${result.libtensorflow}) [${seconds(started)}]`);
+    }
+  },
+};
 
 export function registerProvision(program: Command): void {
   program
     .command('provision')
-    .description(`Find a Temporal CLI, or build v${TEMPORAL_CLI_VERSION} with Go into the user cache`)
-    .action(async () => {
-      const started = Date.now();
-      const cli = await findTemporalCli({ log: print.info });
-      if (!cli) {
-        print.info('No Temporal CLI and no Go: local servers will use the Temporal SDK download (needs internet).');
-        return;
-      }
-      print.ok(`Temporal CLI (${cli.source}): ${cli.path} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
+    .description(
+      `Find or build what local runs need, into the Epochal cache: the Temporal CLI v${TEMPORAL_CLI_VERSION} (default) ` +
+        `and the native TensorFlow backend (libtensorflow ${LIBTENSORFLOW_VERSION} from PyPI, @tensorflow/tfjs-node compiled against it)`,
+    )
+    .addArgument(new Argument('[targets...]', 'what to provision').choices(TARGETS).default(['temporal']))
+    .action(async (targets: Target[]) => {
+      for (const target of new Set(targets)) await PROVISIONERS[target]();
     });
 }
