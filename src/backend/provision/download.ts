@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 
 /** A file Epochal downloads: where from, and what it must hash to. */
 export interface PinnedFile {
@@ -42,7 +43,7 @@ export async function downloadPinned(file: PinnedFile, target: string, log: (mes
     },
   });
   try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, createWriteStream(target));
+    await pipeline(Readable.fromWeb(response.body as ReadableStream), meter, createWriteStream(target));
     const digest = hash.digest('hex');
     if (digest !== file.sha256) {
       throw new Error(`Downloaded ${file.url} has SHA-256 ${digest}, but ${file.sha256} was expected; the download is corrupt or was changed.`);
