@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation } from '../config/net/layers.js';
 import { initializer, type InitializerName } from './initializers.js';
+import { leakyReLU } from './layers/leaky-relu.js';
 import { SeededDropout } from './layers/seeded-dropout.js';
 import { deriveSeed } from './seeds.js';
 
@@ -39,8 +40,8 @@ export class BlockScope {
 
   /** An activation layer named `layer`; leakyRelu becomes tfjs's LeakyReLU layer. */
   activation(spec: Activation, layer: string): tf.layers.Layer {
-    if (typeof spec === 'object') return tf.layers.leakyReLU({ alpha: spec.alpha, name: layer });
-    if (spec === 'leakyRelu') return tf.layers.leakyReLU({ name: layer });
+    if (typeof spec === 'object') return leakyReLU(layer, spec.alpha);
+    if (spec === 'leakyRelu') return leakyReLU(layer);
     return tf.layers.activation({ activation: spec, name: layer });
   }
 

@@ -1,6 +1,6 @@
 /** One training step of a model: forward in training mode, masked loss plus weight penalties, optimizer update. */
 import * as tf from '@tensorflow/tfjs';
-import { setTrainingStep } from '../model/training-step.js';
+import { setTrainingStep } from '../model/training-context.js';
 import { maskedCrossEntropy, type CrossEntropyOptions } from './loss.js';
 import type { TrainingOptimizer } from './optimizer.js';
 
@@ -23,10 +23,10 @@ export function trainStep(
   options: CrossEntropyOptions & { clipNorm?: number } = {},
 ): number {
   setTrainingStep(step);
-  return optimizer.step(() => {
+  return optimizer.step([() => {
     const probs = model.apply(batch.inputs, { training: true }) as tf.Tensor;
     const loss = maskedCrossEntropy(batch.labels, probs, { ...options, ...(batch.weights ? { sampleWeights: batch.weights } : {}) });
     const penalties = model.calculateLosses();
     return (penalties.length > 0 ? tf.add(loss, tf.addN(penalties)) : loss) as tf.Scalar;
-  }, options.clipNorm);
+  }], options.clipNorm);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SeededDropout } from '../../src/model/layers/seeded-dropout.js';
-import { setTrainingStep } from '../../src/model/training-step.js';
+import { setTrainingStep } from '../../src/model/training-context.js';
 import { maxAbsDiff } from '../helpers/model.js';
 
 /** The dropout mask the layer applies at `step` (1 where kept, 0 where dropped). */

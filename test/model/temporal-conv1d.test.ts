@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TemporalConv1D } from '../../src/model/layers/temporal-conv1d.js';
+import { activate } from '../backend/parity.js';
+import { AVAILABLE_BACKENDS } from '../helpers/backends.js';
 
 type Padding = 'causal' | 'same' | 'valid';
 
@@ -39,9 +41,9 @@ function layer(padding: Padding, dilation: number, strides = 1): TemporalConv1D 
   return conv;
 }
 
-describe('TemporalConv1D, the dilated and causal convolution tfjs lacks', () => {
+describe.each(AVAILABLE_BACKENDS)('TemporalConv1D, the dilated and causal convolution tfjs lacks, on %s', (backend) => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await activate(backend);
   });
 
   const CASES: [Padding, number, number][] = [

@@ -1,21 +1,51 @@
 /**
- * Batch normalisation that stops learning when frozen. tfjs's BatchNormalization
- * updates its moving mean and variance on every training call, even when its
- * layer is frozen; for fine-tuning that silently changes "frozen" weights. This
- * subclass runs in inference mode while its layer is not trainable (as Keras
- * does). It keeps the class name BatchNormalization, so saved models stay
- * standard tfjs models and load anywhere as ordinary batch norm.
+ * Batch normalisation for Epochal's blocks: tfjs's BatchNormalization with two
+ * changes, keeping its class name, weights and config so saved models stay
+ * standard tfjs models that load anywhere as ordinary batch norm.
+ *
+ * - It stops learning when frozen. tfjs's layer updates its moving mean and
+ *   variance on every training call, even when frozen; for fine-tuning that
+ *   silently changes "frozen" weights. This one runs in inference mode while
+ *   its layer is not trainable (as Keras does).
+ * - In training it normalises with `batchNormTraining`, whose gradient is one
+ *   native kernel on the tensorflow backend and a few broadcasting kernels
+ *   elsewhere, instead of tfjs's generic moments + batchNorm gradient.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTraining } from '../ops/batch-norm.js';
 
 type LayerClass = new (args: Record<string, unknown>) => tf.layers.Layer;
 const BatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as LayerClass;
+
+/** The parts of tfjs's BatchNormalization this subclass reads (private there). */
+interface BatchNormInternals {
+  gamma: tf.LayerVariable;
+  beta: tf.LayerVariable;
+  movingMean: tf.LayerVariable;
+  movingVariance: tf.LayerVariable;
+  epsilon: number;
+  momentum: number;
+  axis: number;
+}
 
 export class FreezableBatchNormalization extends BatchNormalization {
   static className = 'BatchNormalization';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
-    return super.call(inputs, { ...kwargs, training: Boolean(kwargs.training) && this.trainable });
+    const training = Boolean(kwargs.training) && this.trainable;
+    const self = this as unknown as BatchNormInternals;
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!training || (self.axis !== -1 && self.axis !== x.rank - 1)) return super.call(inputs, { ...kwargs, training });
+    const { y, mean, variance } = batchNormTraining(x, self.gamma.read(), self.beta.read(), self.epsilon);
+    // The moving averages, as tfjs updates them: v ← v − (v − batch value) · (1 − momentum).
+    tf.tidy(() => {
+      for (const [variable, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+        const current = variable.read();
+        variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - self.momentum)));
+      }
+    });
+    tf.dispose([mean, variance]);
+    return y;
   }
 }
 

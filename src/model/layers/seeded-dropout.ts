@@ -1,12 +1,14 @@
 /**
  * Dropout that is random across steps yet reproducible. `tf.layers.dropout`
  * with a fixed seed draws the same mask on every step; this layer draws its
- * mask from (its own seed, the current training step), so each step gets a new
- * mask and a resumed run sees exactly the masks of an uninterrupted one.
+ * mask from (its own seed, the current training step, each value's place in
+ * the batch), so each step gets a new mask, a resumed run sees exactly the
+ * masks of an uninterrupted one, and micro-batches see the whole batch's
+ * masks (see `ops/dropout.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../seeds.js';
-import { trainingStep } from '../training-step.js';
+import { dropoutKey, hashedDropout } from '../ops/dropout.js';
+import { trainingStep } from '../training-context.js';
 
 export interface SeededDropoutArgs {
   name: string;
@@ -37,10 +39,8 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (!kwargs.training || this.rate === 0) return x;
-    return tf.tidy(() => {
-      const noiseShape = this.spatial ? x.shape.map((size, axis) => (axis === 0 || axis === x.rank - 1 ? size : 1)) : undefined;
-      return tf.dropout(x, this.rate, noiseShape, deriveSeed(this.seed, trainingStep()));
-    });
+    const noiseShape = this.spatial ? x.shape.map((size, axis) => (axis === 0 || axis === x.rank - 1 ? size : 1)) : undefined;
+    return hashedDropout(x, this.rate, dropoutKey(this.seed, trainingStep()), noiseShape);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,14 +1,17 @@
 /**
  * A 1-D convolution with dilation and causal padding that trains on every
  * backend. tfjs 4.22 cannot: conv gradients throw for dilation > 1 and conv1d
- * has no `causal` padding. This layer pads explicitly, gathers the k dilated
- * taps as shifted slices, concatenates them on the channel axis and applies one
- * matMul: the same maths as a convolution, with the same kernel shape
- * `[kernelSize, inChannels, filters]` as `tf.layers.conv1d`, built only from
- * ops whose gradients every backend has.
+ * has no `causal` padding. This layer pads explicitly, then on the tensorflow
+ * backend runs one native dilated convolution each way (see
+ * `ops/dilated-conv.ts`); elsewhere it gathers the k dilated taps as shifted
+ * slices, concatenates them on the channel axis and applies one matMul: the
+ * same maths as a convolution, built only from ops whose gradients every
+ * backend has. Either way the kernel has the shape
+ * `[kernelSize, inChannels, filters]` of `tf.layers.conv1d`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initializer, type InitializerName } from '../initializers.js';
+import { canRunNativeDilatedConv, nativeDilatedConv1d } from '../ops/dilated-conv.js';
 
 export interface TemporalConv1DArgs {
   name: string;
@@ -83,6 +86,10 @@ export class TemporalConv1D extends tf.layers.Layer {
       const [batch, length, channels] = x.shape;
       const [left, right] = this.paddingAmounts(length);
       const padded = left + right > 0 ? tf.pad(x, [[0, 0], [left, right], [0, 0]]) : x;
+      if (canRunNativeDilatedConv(this.strides, this.dilationRate)) {
+        const y = nativeDilatedConv1d(padded, this.kernel!.read() as tf.Tensor3D, this.strides, this.dilationRate);
+        return this.bias ? tf.add(y, this.bias.read()) : y;
+      }
       const outLength = this.outputLength(length);
       const span = (outLength - 1) * this.strides + 1;
       const taps = Array.from({ length: this.kernelSize }, (_, j) => {
