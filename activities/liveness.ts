@@ -7,11 +7,15 @@ import { Context } from '@temporalio/activity';
 
 const LIVENESS_SECONDS = 5;
 
-/** Runs `work`, heartbeating `details()` now and every few seconds until it settles. */
+/**
+ * Runs `work`, heartbeating `details()` now and every few seconds (at most a
+ * third of the heartbeat timeout apart) until it settles.
+ */
 export async function withLiveness<T>(work: () => Promise<T>, details: () => unknown = () => undefined): Promise<T> {
   const context = Context.current();
   context.heartbeat(details());
-  const timer = setInterval(() => context.heartbeat(details()), LIVENESS_SECONDS * 1000);
+  const timeoutMs = context.info.heartbeatTimeoutMs || Number.POSITIVE_INFINITY;
+  const timer = setInterval(() => context.heartbeat(details()), Math.min(LIVENESS_SECONDS * 1000, timeoutMs / 3));
   try {
     return await work();
   } finally {

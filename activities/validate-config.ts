@@ -1,13 +1,16 @@
 /**
- * Stage 1, `validateConfig`: load and validate train_params and its network,
- * then snapshot the resolved configs with their hashes into the run folder.
- * Invalid configs fail non-retryably with every problem and its JSON path.
+ * Stage 1, `validateConfig`: load and validate train_params and its network
+ * (and, when the data config says how long its sequences are, whether a
+ * training step fits in memory), then snapshot the resolved configs with their
+ * hashes into the run folder. Invalid configs fail non-retryably with every
+ * problem and its JSON path.
  */
 import { Context } from '@temporalio/activity';
 import { runFolder } from '../src/artifacts/run-folder.js';
 import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
 import { readConfigSnapshot, writeConfigSnapshot, type ConfigSnapshot } from '../src/pipeline/config-snapshot.js';
 import { trainingPlan, type TrainingPlan } from '../src/pipeline/plan.js';
+import { preflightDeclaredMemory } from '../src/pipeline/memory-preflight.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface ValidateConfigInput {
@@ -41,6 +44,7 @@ export function validateConfigActivity(deps: ActivityDeps) {
       const { unfreezeSchedule = [], learningRates = [], ...rest } = config.train.fineTune ?? {};
       config.train.fineTune = { ...rest, unfreezeSchedule, learningRates, pretrained: { path: input.warmStart, policy: 'strict' } };
     }
+    await preflightDeclaredMemory(config);
     const artifactRoot = config.train.artifactRoot ?? deps.artifactRoot;
     const folder = runFolder(artifactRoot, input.runId);
     const execution = Context.current().info.workflowExecution ?? { workflowId: input.runId, runId: 'standalone' };

@@ -133,7 +133,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     enter('preparing', 'prepareData', 'Preparing data…');
     const data = await timed('prepareData', surfaceUserErrors(activities.prepareData(validated)));
     enter('building', 'buildModel', `Building ${validated.model}…`);
-    const built = await timed('buildModel', surfaceUserErrors(activities.buildModel({ ...validated, dataFields: data.fields })));
+    const built = await timed('buildModel', surfaceUserErrors(activities.buildModel({ ...validated, dataFields: data.fields, preparedDir: data.dir })));
     state = startTraining({ validated, data, built, trainingTaskQueue: input.trainingTaskQueue });
     state.timings = timings;
     state.epochs += control.extraEpochs;
@@ -174,6 +174,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     state.history.push(...chunk.history);
     state.earlyStopping = chunk.earlyStopping;
     state.earlyStopped = chunk.earlyStopped;
+    if (chunk.backend) state.trainedWith = { backend: chunk.backend, memory: chunk.memory };
     const best = bestOf(state);
     if (best) upsertSearchAttributes([{ key: BEST_METRIC, value: best.value }]);
     chunksThisRun += 1;
@@ -202,7 +203,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       checkpoint: state.checkpoint.path,
       config: state.validated.snapshot,
       data: { fingerprint: state.data.fingerprint, dir: state.data.dir, records: state.data.records },
-      backend: state.built.backend,
+      backend: { built: state.built.backend, ...(state.trainedWith ? { trained: state.trainedWith.backend, memory: state.trainedWith.memory } : {}) },
       history: state.history,
       ...(best ? { best } : {}),
       ...(evaluation.test ? { test: evaluation.test } : {}),

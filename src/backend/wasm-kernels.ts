@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
+import { identityConfig } from './kernels/identity.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
 
@@ -43,6 +44,12 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
     reason: 'wrong',
     why: "the gradient of maxPooling1d/2d; wasm's own drops the gradient of every window whose values are all negative",
     build: () => maxPoolGradConfig,
+  },
+  {
+    kernelName: tf.Identity,
+    reason: 'slow',
+    why: "keeping tensors for the backward pass (tfjs clones each through Identity); wasm's own copies every one, so saved activations took twice the memory",
+    build: identityConfig,
   },
   {
     kernelName: tf.Conv2DBackpropInput,

@@ -65,3 +65,15 @@ export class PreparedData {
     return new SplitReader(this.dir, this.index.splits[name].shards, this.index.fields);
   }
 }
+
+/** The longest sequence (in steps) among a split's records; 0 for data without a sequence axis. */
+export async function longestSequence(prepared: PreparedData, split: SplitName): Promise<number> {
+  const reader = prepared.split(split);
+  try {
+    let longest = 0;
+    for (let i = 0; i < reader.length; i++) longest = Math.max(longest, await reader.sequenceLength(i));
+    return longest;
+  } finally {
+    await reader.close();
+  }
+}

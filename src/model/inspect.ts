@@ -1,5 +1,6 @@
 /** A model as a table: what `epochal inspect` prints. */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { ConvStack } from './layers/conv-stack.js';
 import { weightName } from './weights.js';
 
 export interface LayerRow {
@@ -11,19 +12,21 @@ export interface LayerRow {
   trainable: string;
 }
 
-/** One row per layer, in graph order; `candidates` are the weights that can train at all. */
+/** One row per layer, in graph order (a conv stack as the layers it fuses); `candidates` are the weights that can train at all. */
 export function layerRows(model: tf.LayersModel, candidates: ReadonlySet<string>): LayerRow[] {
-  return model.layers.map((layer) => {
-    const params = layer.countParams();
-    const flags = layer.weights.filter((w) => candidates.has(weightName(w)));
-    const trainable = flags.filter((w) => layer.trainable && w.trainable).length;
-    return {
-      name: layer.name,
-      type: layer.getClassName().replace(/^Epochal/, ''),
-      outputShape: JSON.stringify(layer.outputShape).replace(/null/g, 'None'),
-      params,
-      trainable: flags.length === 0 ? '' : trainable === flags.length ? 'yes' : trainable === 0 ? 'no' : 'partly',
-    };
+  return model.layers.flatMap((layer) => {
+    const parts = layer instanceof ConvStack ? layer.parts() : [{ name: layer.name, type: layer.getClassName(), outputShape: layer.outputShape, weights: layer.weights }];
+    return parts.map(({ name, type, outputShape, weights }) => {
+      const flags = weights.filter((w) => candidates.has(weightName(w)));
+      const trainable = flags.filter((w) => layer.trainable && w.trainable).length;
+      return {
+        name,
+        type: type.replace(/^Epochal/, ''),
+        outputShape: JSON.stringify(outputShape).replace(/null/g, 'None'),
+        params: weights.reduce((total, w) => total + tf.util.sizeFromShape(w.shape as number[]), 0),
+        trainable: flags.length === 0 ? '' : trainable === flags.length ? 'yes' : trainable === 0 ? 'no' : 'partly',
+      };
+    });
   });
 }
 

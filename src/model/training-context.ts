@@ -44,6 +44,17 @@ export function trainingContext(): TrainingContext {
   return current;
 }
 
+/** Runs `pass` in a context captured earlier (a backward pass recomputing a forward one sees that forward pass's context). */
+export function withTrainingContext<T>(context: TrainingContext, pass: () => T): T {
+  const outer = current;
+  current = context;
+  try {
+    return pass();
+  } finally {
+    current = outer;
+  }
+}
+
 /** The current training step. */
 export function trainingStep(): number {
   return current.step;

@@ -8,7 +8,10 @@ import { useBackend } from '../backend/index.js';
 import { checkpointFolder, runFolder } from '../artifacts/run-folder.js';
 import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { writeCheckpoint, type CheckpointRef } from '../checkpoint/checkpoint.js';
-import { loadTrainConfig } from '../config/load.js';
+import type { BackendName } from '../backend/index.js';
+import { loadTrainConfig, type TrainConfig } from '../config/load.js';
+import { longestSequence, PreparedData } from '../data/prepared.js';
+import { planMemoryOf } from './memory-preflight.js';
 import { ConfigError } from '../errors.js';
 import { buildModel } from '../model/build.js';
 import { applyTrainable, freezeReport, trainableAt, trainableCandidates, unmatchedPatterns } from '../model/freeze.js';
@@ -29,6 +32,8 @@ export interface BuildModelInput {
   dataFields?: Record<string, FieldSpec>;
   /** The net_params file the user wrote, for error messages. */
   netSourceFile?: string;
+  /** The prepared data, whose longest sequence sizes the memory plan. */
+  preparedDir?: string;
 }
 
 /** What the stage produced, by reference. */
@@ -40,10 +45,22 @@ export interface BuiltModel {
   pretrained?: { policy: string; matched: number; missing: number; unexpected: number; shapeMismatches: number };
   /** The backend it ran on. */
   backend: string;
+  /** The memory plan on that backend (training workers check it again on theirs). */
+  memory?: MemoryPlanSummary;
+}
+
+/** A memory plan in brief, for the workflow and the UI. */
+export interface MemoryPlanSummary {
+  microBatchSize: number;
+  recompute: boolean;
+  estimatedGB: number;
+  limitGB: number;
+  report: FileRef;
 }
 
 export async function buildModelStage(input: BuildModelInput): Promise<BuiltModel> {
-  const { train, net } = await loadTrainConfig(input.trainParams);
+  const config = await loadTrainConfig(input.trainParams);
+  const { train, net } = config;
   const backend = await useBackend(train.backend);
   const folder = runFolder(input.artifactRoot, input.runId);
   const model = buildModel(net, train.seed);
@@ -59,6 +76,8 @@ export async function buildModelStage(input: BuildModelInput): Promise<BuiltMode
     if (train.fineTune?.pretrained) {
       pretrained = await loadPretrained(model, train.fineTune.pretrained.path, train.fineTune.pretrained.policy);
     }
+
+    const memory = input.preparedDir ? await preflightMemory(config, backend.name, input.preparedDir, folder.reports, input.sourceFile) : undefined;
 
     const candidates = trainableCandidates(model);
     const trainable = trainableAt(1, train.fineTune, [...candidates]);
@@ -97,8 +116,22 @@ export async function buildModelStage(input: BuildModelInput): Promise<BuiltMode
           }
         : {}),
       backend: backend.name,
+      ...(memory ? { memory } : {}),
     };
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The memory plan for the prepared data's longest sequence, written to
+ * `reports/memory.json`; a batch that cannot fit fails here, before any training.
+ */
+async function preflightMemory(config: TrainConfig, backend: BackendName, preparedDir: string, reports: string, file?: string): Promise<MemoryPlanSummary | undefined> {
+  const prepared = await PreparedData.open(preparedDir);
+  if (!prepared) return undefined;
+  const plan = planMemoryOf(config, backend, await longestSequence(prepared, 'train'), file);
+  const report = await writeJsonRef(join(reports, 'memory.json'), plan);
+  const gb = (bytes: number) => Math.round(bytes / 1e7) / 100;
+  return { microBatchSize: plan.microBatchSize, recompute: plan.recompute, estimatedGB: gb(plan.estimatedBytes), limitGB: gb(plan.limitBytes), report };
 }

@@ -14,7 +14,9 @@ import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { runFolder } from '../artifacts/run-folder.js';
 import { sha256 } from '../config/read-json.js';
 import { writeModelPackage } from '../infer/model-package.js';
+import type { ActiveBackend } from '../backend/index.js';
 import type { EpochRecord } from '../train/chunk.js';
+import type { MemoryPlan } from '../train/memory-plan.js';
 import type { SplitEvaluation } from '../train/evaluate.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
@@ -28,7 +30,8 @@ export interface ExportInput {
   checkpoint: string;
   config: ConfigSnapshot;
   data: { fingerprint: string; dir: string; records: Record<string, number> };
-  backend: string;
+  /** The backend that built the model, and the one that trained it (the training worker's) with its memory plan. */
+  backend: { built: string; trained?: ActiveBackend; memory?: MemoryPlan };
   history: EpochRecord[];
   best?: { monitor: string; value: number; epoch?: number };
   test?: SplitEvaluation;
@@ -68,7 +71,12 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     configs: { train: input.config.train, net: input.config.net, sources: input.config.sources },
     data: input.data,
     model: { checkpoint: input.checkpoint, modelJson: model, weights },
-    backend: input.backend,
+    backend: {
+      trained: input.backend.trained?.name ?? input.backend.built,
+      ...(input.backend.trained ? { package: input.backend.trained.package, passedOver: input.backend.trained.skipped } : {}),
+      built: input.backend.built,
+      ...(input.backend.memory ? { memory: input.backend.memory } : {}),
+    },
     ended: input.ended,
     epochs: input.history.length,
     test: input.test ? { loss: input.test.loss, accuracy: input.test.accuracy, cohenKappa: input.test.cohenKappa, macroF1: input.test.macroF1 } : null,

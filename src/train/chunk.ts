@@ -11,10 +11,14 @@ import { join } from 'node:path';
 import { checkpointPath } from '../artifacts/run-folder.js';
 import { loadCheckpoint, writeCheckpoint, type CheckpointRef, type CheckpointState } from '../checkpoint/checkpoint.js';
 import { pruneCheckpoints } from '../checkpoint/series.js';
+import type { ActiveBackend } from '../backend/index.js';
 import { batches } from '../data/batches.js';
+import { longestSequence } from '../data/prepared.js';
+import { setRecompute } from '../model/layers/conv-stack.js';
 import { applyTrainable, trainableAt } from '../model/freeze.js';
 import { evaluateSplit } from './evaluate.js';
 import { advanceEarlyStopping, type EarlyStoppingState } from './early-stopping.js';
+import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { TrainingOptimizer } from './optimizer.js';
 import { disposeBatch, openRunModel, toTensors, type RunModel } from './run-model.js';
 import { trainStep } from './step.js';
@@ -72,6 +76,10 @@ export interface ChunkResult {
   /** Stopped on request before the chunk's last epoch (cancellation, shutdown). */
   interrupted: boolean;
   timing: { trainSeconds: number; steps: number; checkpointSeconds: number[]; restoreSeconds: number };
+  /** The backend that trained (this training worker's), and what `auto` passed over. */
+  backend: ActiveBackend;
+  /** How each step ran: micro-batches, recomputation, expected memory. */
+  memory: MemoryPlan;
 }
 
 /** How the chunk reports and is controlled while it runs. */
@@ -99,6 +107,8 @@ export interface ChunkState extends CheckpointState {
   epochLoss: { sum: number; steps: number };
   /** The chunk that wrote it (see ChunkRequest.lineage). */
   lineage: string;
+  /** The memory plan the run trains with (decided by its first chunk, kept by later ones on the same backend). */
+  memory?: MemoryPlan;
 }
 
 export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Promise<ChunkResult> {
@@ -116,6 +126,8 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
   applyTrainable(run.model, trainableAt(1, fineTune, [...run.candidates]), run.candidates);
   await optimizer.syncTrainable();
   optimizer.setBaseLearningRate(request.learningRate);
+  const memory = await memoryPlanFor(run, saved.memory);
+  setRecompute(run.model, memory.recompute);
 
   const state: ChunkState = {
     epoch: saved.epoch,
@@ -127,6 +139,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
     earlyStopping: saved.earlyStopping ?? request.earlyStopping,
     epochLoss: saved.epochLoss ?? { sum: 0, steps: 0 },
     lineage: request.lineage,
+    memory,
   };
   const timing = { trainSeconds: 0, steps: 0, checkpointSeconds: [] as number[], restoreSeconds };
   let latest: CheckpointRef = { path: request.start, manifestSha256: '' };
@@ -162,7 +175,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
         }
         const started = performance.now();
         const batch = toTensors(run, data);
-        const loss = trainStep(run.model, optimizer, batch, state.step, lossOptions(run));
+        const loss = trainStep(run.model, optimizer, batch, state.step, { ...lossOptions(run), microBatchSize: memory.microBatchSize });
         disposeBatch(batch);
         timing.trainSeconds += (performance.now() - started) / 1000;
         timing.steps += 1;
@@ -192,11 +205,23 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
       earlyStopped,
       interrupted,
       timing,
+      backend: run.backend,
+      memory,
     };
   } finally {
     optimizer.dispose();
     run.model.dispose();
   }
+}
+
+/**
+ * The run's memory plan: the one its earlier chunks trained with when this
+ * worker has the same backend (so every step of a run splits its batches the
+ * same way), else a new one for this worker's backend.
+ */
+async function memoryPlanFor(run: RunModel, saved: MemoryPlan | undefined): Promise<MemoryPlan> {
+  if (saved && saved.backend === run.backend.name) return saved;
+  return planMemory({ config: run.config, backend: run.backend.name, longest: await longestSequence(run.prepared, 'train') });
 }
 
 function lossOptions(run: RunModel) {

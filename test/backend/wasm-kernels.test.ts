@@ -147,6 +147,19 @@ describe('wasm training kernels', () => {
     expect(Array.from(dx)).toEqual([0, 3, 0, 4, 0]);
   });
 
+  it('clones by sharing memory: a kept tensor costs no copy, and outlives the original', async () => {
+    await activate('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const x = tf.tensor(seededNormal([1000], 4));
+    const buffers = backend.numDataIds();
+    const copy = tf.clone(x);
+    expect(backend.numDataIds()).toBe(buffers);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual(Array.from(seededNormal([1000], 4)));
+    copy.dispose();
+    expect(backend.numDataIds()).toBe(buffers - 1);
+  });
+
   it('registers its kernels once, however often it is called', () => {
     const kernelFuncs = () => WASM_TRAINING_KERNELS.map(({ kernelName }) => tf.getKernel(kernelName, 'wasm')?.kernelFunc);
     const first = kernelFuncs();
@@ -158,6 +171,7 @@ describe('wasm training kernels', () => {
       'Conv2DBackpropFilter (missing)',
       'UnsortedSegmentSum (missing)',
       'MaxPoolGrad (wrong)',
+      'Identity (slow)',
       'Conv2DBackpropInput (slow)',
     ]);
   });

@@ -45,7 +45,12 @@ describe('trainingPipeline builds the model', () => {
       expect(result.completed).toContain('buildModel');
       expect(result.built.checkpoint.path).toBe(join(runDir, 'checkpoints', 'ckpt-000000000'));
       expect(result.built.pretrained).toEqual({ policy: 'partial', matched: previous.model.weights.length, missing: 0, unexpected: 0, shapeMismatches: 0 });
-      expect((await readdir(join(runDir, 'reports'))).sort()).toEqual(['evaluation.json', 'freeze.json', 'pretrained.json']);
+      expect((await readdir(join(runDir, 'reports'))).sort()).toEqual(['evaluation.json', 'freeze.json', 'memory.json', 'pretrained.json']);
+      // Short nights of a small network: the whole batch in one pass, activations stored, within the limit.
+      const memory = await readJson(join(runDir, 'reports', 'memory.json'));
+      expect(memory).toMatchObject({ batch: { samples: 4, steps: 60 }, microBatchSize: 4, recompute: false, notes: [] });
+      expect(memory.estimatedBytes).toBeLessThan(memory.limitBytes);
+      expect(result.built.memory).toMatchObject({ microBatchSize: 4, recompute: false });
 
       const freeze = await readJson(join(runDir, 'reports', 'freeze.json'));
       expect(freeze.trainable.every((name: string) => name.startsWith('outer_dense/') || name.startsWith('stages/'))).toBe(true);

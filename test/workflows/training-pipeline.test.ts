@@ -5,6 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
+import { AVAILABLE_BACKENDS } from '../helpers/backends.js';
 import { sha256 } from '../../src/config/read-json.js';
 import type { ConfigIssue } from '../../src/config/issues.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from '../../workflows/search-attributes.js';
@@ -65,7 +66,7 @@ describe('trainingPipeline on a real Temporal server', () => {
         run: workflowId,
         data: { fingerprint: result.data.fingerprint },
         configs: { train: result.config.train, net: result.config.net },
-        backend: result.built.backend,
+        backend: { trained: AVAILABLE_BACKENDS[0], built: result.built.backend, memory: { microBatchSize: 4, recompute: false } },
         ended: 'budget',
         epochal: { version: '0.1.0' },
       });

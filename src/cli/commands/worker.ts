@@ -1,6 +1,6 @@
 /** `epochal worker`: run Epochal's workflows and activities against a cluster until Ctrl-C. */
 import type { Command } from 'commander';
-import { BACKEND_ENV_VAR, BACKEND_REQUESTS, effectiveBackendRequest } from '../../backend/index.js';
+import { BACKEND_ENV_VAR, BACKEND_REQUESTS, effectiveBackendRequest, useBackend } from '../../backend/index.js';
 import { loadPlugins } from '../../data/registry.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectWorker } from '../../temporal/connection.js';
 import { createEpochalWorkers, defaultArtifactRoot, TRAINING_TASK_QUEUE } from '../../temporal/worker.js';
@@ -42,11 +42,19 @@ export function registerWorker(program: Command): void {
         const served = [flags.taskQueue, flags.trainingTaskQueue].filter((name) => name !== 'none').map((name) => `"${name}"`);
         print.ok(`Worker polling task queue${served.length > 1 ? 's' : ''} ${served.join(' and ')} on ${clusterConfig(cluster).address} (namespace ${namespace})`);
         print.field('artifacts', artifactRoot);
-        if (flags.backend) print.field('backend', `${flags.backend} (overrides configs)`);
+        if (flags.trainingTaskQueue !== 'none') await printBackend(Boolean(flags.backend));
         if (datasets.length > 0) print.field('datasets', datasets.join(', '));
         await workers.run();
       } finally {
         await connection.close();
       }
     });
+}
+
+/** Which backend training on this worker uses (auto, or the override) and why it passed over the better ones. */
+async function printBackend(overridden: boolean): Promise<void> {
+  const active = await useBackend('auto');
+  const why = overridden ? `${BACKEND_ENV_VAR} overrides configs` : active.skipped.length === 0 ? 'the best backend' : 'the best one that starts here';
+  print.field('backend', `${active.name} (${active.package}; ${why})`);
+  for (const { name, reason } of active.skipped) print.field('', `passed over ${name}: ${reason}`);
 }

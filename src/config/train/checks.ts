@@ -236,9 +236,24 @@ const unfreezeScheduleInBudget: Check<TrainContext> = {
     }),
 };
 
+const microBatchWithinBatch: Check<TrainContext> = {
+  name: 'microBatchWithinBatch',
+  run: ({ train: { training } }) =>
+    typeof training.microBatchSize === 'number' && training.microBatchSize > training.batchSize
+      ? [
+          {
+            path: ['training', 'microBatchSize'],
+            message: `Expected at most training.batchSize (${training.batchSize}), but got ${training.microBatchSize}.`,
+            hint: `lower microBatchSize to ${training.batchSize} or less (or remove it to run the whole batch in one pass).`,
+          },
+        ]
+      : [],
+};
+
 /** All train_params cross-field checks, in the order they run. */
 export const trainChecks: readonly Check<TrainContext>[] = [
   chunkWithinBudget,
+  microBatchWithinBatch,
   splitAddsUp,
   monitorIsTracked,
   classWeightsMatchClasses,

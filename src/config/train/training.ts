@@ -55,12 +55,39 @@ export const EarlyStopping = z
   })
   .describe('Stop when the monitored value stops improving.');
 
+/** How a training step fits in memory: planned before any training, never discovered by a crash. */
+export const MemoryPlanConfig = {
+  microBatchSize: z
+    .union([PositiveInt, z.literal('auto')])
+    .optional()
+    .describe(
+      'Samples per forward/backward pass; their gradients add up to the batch\'s (one optimizer step per batch). ' +
+        '"auto": the largest that fits in memory. Default: the whole batch in one pass. ' +
+        'Batch-norm statistics are those of each pass.',
+    ),
+  recompute: z
+    .enum(['auto', 'always', 'never'])
+    .default('auto')
+    .describe(
+      'Recompute conv-stack activations in the backward pass instead of keeping them (gradient checkpointing): ' +
+        'same results, less memory, about a third more compute in those layers. "auto": only when a step would not fit otherwise.',
+    ),
+  memoryLimitGB: z
+    .number()
+    .gt(0)
+    .optional()
+    .describe(
+      'Memory one training step may use, in GB. Default: the backend\'s limit (wasm: its 4 GiB heap; otherwise 80% of the training machine\'s memory).',
+    ),
+};
+
 export const Training = z.strictObject({
   epochs: PositiveInt.describe('Training budget in epochs (passes over the train split).'),
   epochsPerChunk: PositiveInt.default(1).describe(
     'Epochs per trainChunk activity; a crash loses at most one checkpoint interval within a chunk.',
   ),
   batchSize: PositiveInt.default(8),
+  ...MemoryPlanConfig,
   optimizer: Optimizer.default({ type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
   gradientClipNorm: z.number().gt(0).optional().describe('Clip the global gradient norm to this value.'),
   loss: Loss.prefault({}),
