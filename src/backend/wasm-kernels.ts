@@ -8,9 +8,12 @@
  * wrong one disagrees with cpu. wasm has every other kernel those gradients use.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { identityConfig } from './kernels/identity.js';
+import { leakyReluConfig } from './kernels/leaky-relu.js';
+import { meanConfig, sumConfig } from './kernels/leading-reductions.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
 
@@ -50,6 +53,30 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
     reason: 'slow',
     why: "keeping tensors for the backward pass (tfjs clones each through Identity); wasm's own copies every one, so saved activations took twice the memory",
     build: identityConfig,
+  },
+  {
+    kernelName: tf.BatchMatMul,
+    reason: 'slow',
+    why: "matMul with a transposed operand (every dense layer's backward pass); wasm's own reads it with strided loops, 5–15× slower than transposing first",
+    build: batchMatMulConfig,
+  },
+  {
+    kernelName: tf.LeakyRelu,
+    reason: 'slow',
+    why: "LeakyReLU (SleepNet's conv stacks); wasm's own is a scalar loop, about 4× slower than Neg, Relu, Multiply and Add together",
+    build: () => leakyReluConfig,
+  },
+  {
+    kernelName: tf.Sum,
+    reason: 'slow',
+    why: "sums over leading axes (bias gradients, batch-norm statistics); wasm's own transposes the input first, 5–10× slower than XNNPACK's average pooling over that axis",
+    build: sumConfig,
+  },
+  {
+    kernelName: tf.Mean,
+    reason: 'slow',
+    why: 'means over leading axes (batch-norm statistics), for the same reason as Sum',
+    build: meanConfig,
   },
   {
     kernelName: tf.Conv2DBackpropInput,

@@ -147,6 +147,71 @@ describe('wasm training kernels', () => {
     expect(Array.from(dx)).toEqual([0, 3, 0, 4, 0]);
   });
 
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('multiplies batched matrices like cpu, transposeA %s, transposeB %s', async (transposeA, transposeB) => {
+    const a = seededNormal([3, 7, 5], 1);
+    const b = seededNormal([3, 5, 7], 2);
+    const product = async (backend: 'cpu' | 'wasm') => {
+      await activate(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor3d(a, transposeA ? [3, 5, 7] : [3, 7, 5]);
+        const y = tf.tensor3d(b, transposeB ? [3, 7, 5] : [3, 5, 7]);
+        return tf.matMul(x, y, transposeA, transposeB).dataSync() as Float32Array;
+      });
+    };
+    expect(relativeError(await product('wasm'), await product('cpu'))).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['sum', [0, 1], false],
+    ['sum', [0], true],
+    ['mean', [0, 1], true],
+    ['mean', [0], false],
+    ['sum', [1], false], // not leading: wasm's own kernel
+    ['mean', [0, 1, 2], false], // everything: wasm's own kernel
+  ] as const)('reduces like cpu: %s over axes %j, keepDims %s', async (op, axes, keepDims) => {
+    const values = seededNormal([6, 50, 3], 8);
+    const reduce = async (backend: 'cpu' | 'wasm') => {
+      await activate(backend);
+      return tf.tidy(() => {
+        const out = tf[op](tf.tensor3d(values, [6, 50, 3]), [...axes], keepDims);
+        return { shape: out.shape, values: out.dataSync() as Float32Array };
+      });
+    };
+    const [wasm, cpu] = [await reduce('wasm'), await reduce('cpu')];
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(relativeError(wasm.values, cpu.values)).toBeLessThan(1e-5);
+  });
+
+  it('sums one tensor over different leading axes in turn (wasm keeps matMul operands by buffer, so each must be fresh)', async () => {
+    await activate('wasm');
+    const x = tf.tensor3d(seededNormal([6, 50, 3], 9), [6, 50, 3]);
+    const expected = await (async () => {
+      const values = [tf.sum(x, [0]), tf.sum(x, [0, 1]), tf.mean(x, [0])].map((t) => t.arraySync());
+      return values;
+    })();
+    for (let round = 0; round < 3; round++) {
+      expect([tf.sum(x, [0]), tf.sum(x, [0, 1]), tf.mean(x, [0])].map((t) => t.arraySync())).toEqual(expected);
+    }
+  });
+
+  it('computes LeakyReLU like cpu: exactly for positive inputs, within rounding below', async () => {
+    const values = seededNormal([4000], 7);
+    const leaky = async (backend: 'cpu' | 'wasm') => {
+      await activate(backend);
+      return tf.tidy(() => tf.leakyRelu(tf.tensor1d(values), 0.15).dataSync() as Float32Array);
+    };
+    const [wasm, cpu] = [await leaky('wasm'), await leaky('cpu')];
+    values.forEach((v, i) => {
+      if (v >= 0) expect(wasm[i]).toBe(v);
+      else expect(Math.abs(wasm[i]! - cpu[i]!)).toBeLessThanOrEqual(2 ** -22 * Math.abs(v)); // a few roundings of x, not of α·x
+    });
+  });
+
   it('clones by sharing memory: a kept tensor costs no copy, and outlives the original', async () => {
     await activate('wasm');
     const backend = tf.backend() as BackendWasm;
@@ -172,6 +237,10 @@ describe('wasm training kernels', () => {
       'UnsortedSegmentSum (missing)',
       'MaxPoolGrad (wrong)',
       'Identity (slow)',
+      'BatchMatMul (slow)',
+      'LeakyRelu (slow)',
+      'Sum (slow)',
+      'Mean (slow)',
       'Conv2DBackpropInput (slow)',
     ]);
   });

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { shippedKernel } from './shipped.js';
 import { disposeIntermediates, runWasmKernel } from './wasm-calls.js';
 
 /** dy [B, OH, OW, C] with (sh − 1) zero rows after each row and (sw − 1) zero columns after each column. */
@@ -81,24 +82,19 @@ function viaXnnpack(wasm: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo,
 
 /**
  * The conv2d input gradient on wasm: XNNPACK where it pays, else `shipped`
- * (wasm's own kernel, whose set-up this runs once per backend, since it is
- * no longer registered when the backend starts).
+ * (wasm's own kernel).
  */
 export function conv2dBackpropInputConfig(shipped: tf.KernelConfig | undefined): tf.KernelConfig {
-  const setUp = new WeakSet<object>();
+  const own = shippedKernel(shipped);
   const kernelFunc: tf.KernelFunc = (args) => {
     const wasm = args.backend as BackendWasm;
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const filterShape = filter.shape as [number, number, number, number];
     const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, 1, pad, dimRoundingMode);
-    if (dataFormat !== 'NCHW' && (prefersXnnpack(info) || !shipped)) return viaXnnpack(wasm, dy, filter, info);
-    if (!shipped) throw new Error("Epochal's wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, as does wasm's Conv2D.");
-    if (!setUp.has(wasm)) {
-      shipped.setupFunc?.(wasm);
-      setUp.add(wasm);
-    }
-    return shipped.kernelFunc(args);
+    if (dataFormat !== 'NCHW' && (prefersXnnpack(info) || !own)) return viaXnnpack(wasm, dy, filter, info);
+    if (!own) throw new Error("Epochal's wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, as does wasm's Conv2D.");
+    return own(args);
   };
   return { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc };
 }

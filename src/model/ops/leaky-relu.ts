@@ -1,8 +1,10 @@
 /**
- * LeakyReLU with a one-kernel gradient on the `tensorflow` backend (native
- * LeakyReluGrad) instead of tfjs's Greater + Multiply + Select; elsewhere the
- * same three kernels as tfjs. The forward pass is tfjs's LeakyRelu kernel
- * (on wasm, Epochal's registered one; see `backend/kernels/leaky-relu.ts`).
+ * LeakyReLU with a lean gradient: one native kernel (LeakyReluGrad) on the
+ * `tensorflow` backend, and dy · step(x, α) (1 where x > 0, else α: two fast
+ * kernels) elsewhere, instead of tfjs's Greater + Multiply + Select, whose
+ * comparison and select are slow scalar loops on wasm. The forward pass is
+ * tfjs's LeakyRelu kernel (on wasm, Epochal's registered one; see
+ * `backend/kernels/leaky-relu.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasNativeOps, runNative } from '../../backend/native.js';
@@ -16,7 +18,7 @@ export function leakyRelu(x: tf.Tensor, alpha: number): tf.Tensor {
       gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
         hasNativeOps()
           ? runNative('LeakyReluGrad', [{ name: 'T', type: 'dtype', value: 'float32' }, { name: 'alpha', type: 'float', value: alpha }], [dy, saved!])[0]!
-          : tf.where(tf.greater(saved!, 0), dy, tf.mul(dy, alpha)),
+          : tf.mul(dy, tf.step(saved!, alpha)),
     };
   });
   return op(x);
