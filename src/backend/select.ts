@@ -12,7 +12,7 @@ import { cpuCandidate } from './candidates/cpu.js';
 import { tensorflowCandidate } from './candidates/tensorflow.js';
 import { wasmCandidate } from './candidates/wasm.js';
 import { webgpuCandidate } from './candidates/webgpu.js';
-import { registerMissingGradients } from './missing-gradients.js';
+import { correctCpuKernels, registerMissingGradients } from './missing-gradients.js';
 import type { ActiveBackend, BackendRequest } from './names.js';
 import { BACKEND_ENV_VAR, effectiveBackendRequest } from './request.js';
 
@@ -40,6 +40,7 @@ export async function useBackend(request: BackendRequest): Promise<ActiveBackend
  */
 export async function selectBackend(request: BackendRequest, candidates: readonly BackendCandidate[]): Promise<ActiveBackend> {
   registerMissingGradients();
+  correctCpuKernels();
   const tried = request === 'auto' ? candidates : candidates.filter((candidate) => candidate.name === request);
   const attempts: { name: BackendCandidate['name']; reason: string; fix: string }[] = [];
   for (const candidate of tried) {

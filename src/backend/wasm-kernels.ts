@@ -8,6 +8,7 @@
  * wrong one disagrees with cpu. wasm has every other kernel those gradients use.
  */
 import * as tf from '@tensorflow/tfjs';
+import { avgPoolGradConfig } from './kernels/avg-pool-grad.js';
 import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
@@ -47,6 +48,12 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
     reason: 'wrong',
     why: "the gradient of maxPooling1d/2d; wasm's own drops the gradient of every window whose values are all negative",
     build: () => maxPoolGradConfig,
+  },
+  {
+    kernelName: tf.AvgPoolGrad,
+    reason: 'wrong',
+    why: "the gradient of averagePooling1d/2d with 'same' padding; wasm's own divides edge windows by the full window size, not by the values they averaged",
+    build: (shipped) => avgPoolGradConfig('wasm', shipped),
   },
   {
     kernelName: tf.Identity,

@@ -236,6 +236,7 @@ describe('wasm training kernels', () => {
       'Conv2DBackpropFilter (missing)',
       'UnsortedSegmentSum (missing)',
       'MaxPoolGrad (wrong)',
+      'AvgPoolGrad (wrong)',
       'Identity (slow)',
       'BatchMatMul (slow)',
       'LeakyRelu (slow)',

@@ -1,14 +1,19 @@
 /**
- * Every op Epochal trains through has gradients on wasm that match cpu's
- * within 1e-4 relative error (see `relativeError`), with respect to inputs
- * and weights, for seeded inputs. This is also how the missing wasm kernels
- * were found: a missing one throws "Kernel 'X' not registered for backend 'wasm'".
+ * Every op Epochal trains through has gradients on every backend (wasm,
+ * tensorflow, webgpu where present) that match cpu's within 1e-4 relative
+ * error (see `relativeError`), with respect to inputs and weights, for seeded
+ * inputs. This is how the missing wasm kernels were found (a missing one
+ * throws "Kernel 'X' not registered for backend 'wasm'"), and how running the
+ * same cases on tensorflow showed cpu's and wasm's average-pooling gradient
+ * wrong at 'same'-padded edges.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gradientsOn, relativeError, type GradientCase } from './parity.js';
+import { ACCELERATED_BACKENDS } from '../helpers/backends.js';
+import { activate, gradientsOn, relativeError, type GradientCase } from './parity.js';
 
 const TOLERANCE = 1e-4;
+
 
 const as3d = (t: tf.Tensor) => t as tf.Tensor3D;
 const as2d = (t: tf.Tensor) => t as tf.Tensor2D;
@@ -122,14 +127,25 @@ const cases: GradientCase[] = [
   { name: 'gather with repeated indices', inputs: [[5, 3]], f: (x) => tf.gather(x, tf.tensor1d([4, 0, 4, 2], 'int32'), 0) },
 ];
 
-describe('wasm training gradients', () => {
-  it.each(cases)('gives the gradient of $name on wasm within 1e-4 relative error of cpu', async (testCase) => {
+describe.each(ACCELERATED_BACKENDS)('training gradients on %s', (backend) => {
+  it.each(cases)('gives the gradient of $name within 1e-4 relative error of cpu', async (testCase) => {
     const reference = await gradientsOn('cpu', testCase);
-    const actual = await gradientsOn('wasm', testCase);
+    const actual = await gradientsOn(backend, testCase);
     expect(actual).toHaveLength(testCase.inputs.length);
     actual.forEach((grad, i) => {
       expect(Math.max(...(reference[i] ?? []).map(Math.abs)), `gradient ${i} is not all zeros`).toBeGreaterThan(0);
       expect(relativeError(grad, reference[i] ?? [])).toBeLessThan(TOLERANCE);
     });
+  });
+});
+
+describe.each(['cpu', ...ACCELERATED_BACKENDS] as const)('average pooling with same padding on %s', (backend) => {
+  it('sends an edge window its gradient divided by the values it averaged, not by the window size', async () => {
+    await activate(backend);
+    const layer = tf.layers.averagePooling1d({ poolSize: 2, strides: 2, padding: 'same' });
+    const x = tf.tensor3d([[[1], [2], [3], [4], [5]]]);
+    expect(Array.from((layer.apply(x) as tf.Tensor).dataSync())).toEqual([1.5, 3.5, 5]);
+    const dx = tf.grad((v: tf.Tensor) => tf.sum(layer.apply(v) as tf.Tensor))(x);
+    expect(Array.from(dx.dataSync())).toEqual([0.5, 0.5, 0.5, 0.5, 1]); // the last window averaged x[4] alone
   });
 });
