@@ -7,5 +7,5 @@ export type { ActiveBackend, BackendName, BackendRequest, SkippedBackend } from 
 export { BACKEND_ENV_VAR, effectiveBackendRequest } from './request.js';
 export { BACKEND_CANDIDATES, selectBackend, useBackend } from './select.js';
 export type { BackendCandidate, Probe } from './candidates/candidate.js';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels.js';
+export { registerWasmTrainingKernels, shippedWasmKernel, WASM_TRAINING_KERNELS } from './wasm-kernels.js';
 export { MISSING_GRADIENTS, registerMissingGradients } from './missing-gradients.js';

@@ -95,6 +95,13 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
 
 /** The kernel functions registered here, to recognise them on a second call. */
 const registered = new WeakSet<tf.KernelFunc>();
+/** wasm's own kernels that Epochal replaced, by name (for benchmarks comparing the two). */
+const replaced = new Map<string, tf.KernelConfig>();
+
+/** The kernel wasm ships under `kernelName`, when Epochal replaced it. */
+export function shippedWasmKernel(kernelName: string): tf.KernelConfig | undefined {
+  return replaced.get(kernelName);
+}
 
 /**
  * Registers `WASM_TRAINING_KERNELS` for backend 'wasm', before or after the
@@ -108,7 +115,10 @@ export function registerWasmTrainingKernels(): void {
     if (current && registered.has(current.kernelFunc)) continue;
     if (current && kernel.reason === 'missing') continue;
     const config = kernel.build(current);
-    if (current) tf.unregisterKernel(kernel.kernelName, 'wasm');
+    if (current) {
+      replaced.set(kernel.kernelName, current);
+      tf.unregisterKernel(kernel.kernelName, 'wasm');
+    }
     tf.registerKernel(config);
     registered.add(config.kernelFunc);
   }

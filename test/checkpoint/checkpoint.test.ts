@@ -2,13 +2,15 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Optimizer } from '../../src/config/train/training.js';
 import { loadCheckpoint, verifyCheckpoint, writeCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { folderHandler } from '../../src/checkpoint/tfjs-folder.js';
 import { CheckpointError } from '../../src/errors.js';
 import { TrainingOptimizer, type OptimizerState } from '../../src/train/optimizer.js';
 import { trainStep } from '../../src/train/step.js';
+import { activate } from '../backend/parity.js';
+import { AVAILABLE_BACKENDS } from '../helpers/backends.js';
 import { bitwiseEqual, build, inputsFor, labelsFor, maxAbsDiff, snapshotWeights, tinyNet } from '../helpers/model.js';
 
 const net = () =>
@@ -46,6 +48,9 @@ describe('checkpoints', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
+  afterEach(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('restore identical predictions and identical optimizer state, beta powers included', async () => {
     const { model, optimizer, batch } = trained(8);
@@ -70,7 +75,8 @@ describe('checkpoints', () => {
     expect(recomputed).not.toBe(original.groups[0]!.betaPowers![0]);
   });
 
-  it('resume exactly: a step after loading gives bitwise the weights of a step without the round trip', async () => {
+  it.each(AVAILABLE_BACKENDS)('resume exactly on %s: a step after loading gives bitwise the weights of a step without the round trip', async (backend) => {
+    await activate(backend);
     const { model, optimizer, batch } = trained(4);
     const dir = join(await scratch(), 'ckpt');
     await writeCheckpoint(dir, { model, optimizer, state: { epoch: 0, step: 4, seed: 7, trainable: optimizer.trainable } });

@@ -36,6 +36,24 @@ describe('failures', () => {
     });
   });
 
+  it('a batch too big for memory fails at validation, before any data is prepared, with the estimate, the limit and the fix', async () => {
+    const trainParams = await quickSleepnet(1);
+    await editJson(trainParams, (train) => {
+      train.data.source.nightEpochs = { min: 40, max: 100_000 }; // nights of 35 days
+      train.training.memoryLimitGB = 2;
+      train.training.recompute = 'never';
+    });
+    await withWorker(env(), async (context) => {
+      const { failure: cause, attempts } = await failure(context, trainParams);
+      expect(cause).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });
+      expect(cause.message).toContain(trainParams);
+      expect(cause.message).toMatch(
+        /training\.batchSize: Expected one training step of sleepnet-small \(a batch of 4 × 100000 steps, in one pass\) to fit in 2\.0 GB \(training\.memoryLimitGB \(2 GB\)\) on the \w+ backend, but it needs about \d+\.\d GB\. Fix: .*set training\.recompute to "auto"/,
+      );
+      expect(attempts).toBe(1); // validateConfig only: nothing prepared, nothing built
+    });
+  });
+
   it('a corrupt pretrained checkpoint fails fast and non-retryably, naming the file', async () => {
     const trainParams = await quickSleepnet(1);
     const { net } = await loadNetConfig(join(trainParams, '..', 'net_params.json'));
