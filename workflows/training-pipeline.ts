@@ -69,6 +69,8 @@ export interface TrainingPipelineResult {
     checkpoint: string;
     history: EpochRecord[];
     best?: { monitor: string; value: number; epoch?: number };
+    /** The backend the last chunk trained on, and how its steps fit in memory. */
+    trainedWith?: TrainingState['trainedWith'];
   };
   evaluation: Evaluation;
   exported: ExportResult;
@@ -229,6 +231,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       checkpoint: state.checkpoint.path,
       history: state.history,
       ...(best ? { best } : {}),
+      ...(state.trainedWith ? { trainedWith: state.trainedWith } : {}),
     },
     evaluation,
     exported,

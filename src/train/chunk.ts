@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { checkpointPath } from '../artifacts/run-folder.js';
 import { loadCheckpoint, writeCheckpoint, type CheckpointRef, type CheckpointState } from '../checkpoint/checkpoint.js';
 import { pruneCheckpoints } from '../checkpoint/series.js';
@@ -78,8 +79,16 @@ export interface ChunkResult {
   timing: { trainSeconds: number; steps: number; checkpointSeconds: number[]; restoreSeconds: number };
   /** The backend that trained (this training worker's), and what `auto` passed over. */
   backend: ActiveBackend;
-  /** How each step ran: micro-batches, recomputation, expected memory. */
-  memory: MemoryPlan;
+  /** How each step ran (micro-batches, recomputation, expected memory), and what the training process really held. */
+  memory: MemoryPlan & MemoryUsed;
+}
+
+/** The training process's memory as the operating system (and, on wasm, its heap) saw it. */
+export interface MemoryUsed {
+  /** Peak resident memory of the training process so far. */
+  peakRssBytes: number;
+  /** The wasm heap's size (it only grows), on the wasm backend. */
+  wasmHeapBytes?: number;
 }
 
 /** How the chunk reports and is controlled while it runs. */
@@ -206,7 +215,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
       interrupted,
       timing,
       backend: run.backend,
-      memory,
+      memory: { ...memory, ...memoryUsed() },
     };
   } finally {
     optimizer.dispose();
@@ -222,6 +231,11 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
 async function memoryPlanFor(run: RunModel, saved: MemoryPlan | undefined): Promise<MemoryPlan> {
   if (saved && saved.backend === run.backend.name) return saved;
   return planMemory({ config: run.config, backend: run.backend.name, longest: await longestSequence(run.prepared, 'train') });
+}
+
+function memoryUsed(): MemoryUsed {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
+  return { peakRssBytes: process.resourceUsage().maxRSS * 1024, ...(tf.getBackend() === 'wasm' && heap ? { wasmHeapBytes: heap } : {}) };
 }
 
 function lossOptions(run: RunModel) {

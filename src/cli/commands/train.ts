@@ -65,6 +65,12 @@ export function printResult(result: Awaited<ReturnType<StartedRun['handle']['res
   }
   const best = training.best ? `; best ${training.best.monitor} ${training.best.value.toFixed(4)} at epoch ${training.best.epoch}` : '';
   print.field('training', `${training.epochs} epochs, ${training.step} steps, ended by ${training.ended}${best}`);
+  if (training.trainedWith) {
+    const { backend, memory } = training.trainedWith;
+    const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+    const split = memory.microBatchSize < memory.batch.samples ? `micro-batches of ${memory.microBatchSize}` : 'whole batches';
+    print.field('compute', `${backend.name} (${backend.package}); ${split}${memory.recompute ? ', recomputing conv activations' : ''}; planned ${gb(memory.estimatedBytes)} of ${gb(memory.limitBytes)}, peak ${gb(memory.peakRssBytes)} resident`);
+  }
   const t = evaluation.test;
   if (t) {
     print.field('test', `loss ${t.loss.toFixed(4)}, accuracy ${t.accuracy.toFixed(3)}, Cohen's kappa ${t.cohenKappa.toFixed(3)}, macro F1 ${t.macroF1.toFixed(3)}`);
