@@ -4,15 +4,19 @@
  * backend, with batch norm and dropout in the stack, alone or with
  * micro-batches; and it keeps less in memory during a step.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { loadCheckpoint, writeCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { Optimizer } from '../../src/config/train/training.js';
 import { setRecompute } from '../../src/model/layers/conv-stack.js';
 import { TrainingOptimizer } from '../../src/train/optimizer.js';
 import { trainStep, type StepOptions } from '../../src/train/step.js';
 import { activate } from '../backend/parity.js';
 import { AVAILABLE_BACKENDS } from '../helpers/backends.js';
-import { build, snapshotWeights, tinyNet } from '../helpers/model.js';
+import { bitwiseEqual, build, snapshotWeights, tinyNet } from '../helpers/model.js';
 
 /** SleepNet's ECG tower in small: a conv stack with batch norm, LeakyReLU and dropout before each convolution. */
 const net = () =>
@@ -76,6 +80,32 @@ describe.each(AVAILABLE_BACKENDS)('recomputed conv stacks on %s', (backend) => {
   it('combine with micro-batches (each micro-batch normalised by its own statistics, as without recomputation)', async () => {
     await activate(backend);
     expect(maxDifference(trained(true, { microBatchSize: 2 }), trained(false, { microBatchSize: 2 }))).toBeLessThan(1e-5);
+  });
+});
+
+describe.each(AVAILABLE_BACKENDS)('resuming with micro-batches and recomputation on %s', (backend) => {
+  it('gives bitwise the weights of the uninterrupted run', async () => {
+    await activate(backend);
+    const options = { microBatchSize: 3 };
+    const start = () => {
+      const model = build(net());
+      setRecompute(model, true);
+      return { model, optimizer: new TrainingOptimizer(model, Optimizer.parse({ type: 'adam', learningRate: 0.01 })) };
+    };
+    const data = batch();
+    const uninterrupted = start();
+    for (let step = 0; step < 4; step++) trainStep(uninterrupted.model, uninterrupted.optimizer, data, step, options);
+
+    const first = start();
+    for (let step = 0; step < 2; step++) trainStep(first.model, first.optimizer, data, step, options);
+    const dir = join(await mkdtemp(join(tmpdir(), 'epochal-resume-')), 'ckpt');
+    await writeCheckpoint(dir, { model: first.model, optimizer: first.optimizer, state: { epoch: 0, step: 2, seed: 7, trainable: first.optimizer.trainable } });
+    const resumed = start();
+    await loadCheckpoint(dir, resumed.model, resumed.optimizer);
+    for (let step = 2; step < 4; step++) trainStep(resumed.model, resumed.optimizer, data, step, options);
+
+    const [a, b] = [snapshotWeights(uninterrupted.model), snapshotWeights(resumed.model)];
+    for (const [name, values] of a) expect(bitwiseEqual(values, b.get(name)!), name).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { connectWorker } from '../../temporal/connection.js';
 import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
 import { print } from '../shared.js';
+import { printBackend } from './worker.js';
 import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
 
 export function registerDev(program: Command): void {
@@ -16,7 +17,9 @@ export function registerDev(program: Command): void {
         const { connection, namespace } = await connectWorker({ address: server.address, namespace: server.namespace });
         try {
           const workers = await createEpochalWorkers({ connection, namespace, artifactRoot: flags.artifactRoot });
-          print.ok('Worker polling task queues "epochal" and "epochal-gpu". Start a run in another terminal:');
+          print.ok('Worker polling task queues "epochal" and "epochal-gpu".');
+          await printBackend();
+          print.info('Start a run in another terminal:');
           print.field('epochal', `TEMPORAL_ADDRESS=${server.address} npx epochal train configs/sleepnet-small/train_params.json`);
           print.info('Ctrl-C stops the worker and the server.');
           await workers.run(); // returns once Ctrl-C (SIGINT/SIGTERM) has drained the workers

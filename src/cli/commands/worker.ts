@@ -52,7 +52,7 @@ export function registerWorker(program: Command): void {
 }
 
 /** Which backend training on this worker uses (auto, or the override) and why it passed over the better ones. */
-async function printBackend(overridden: boolean): Promise<void> {
+export async function printBackend(overridden = Boolean(process.env[BACKEND_ENV_VAR]?.trim())): Promise<void> {
   const active = await useBackend('auto');
   const why = overridden ? `${BACKEND_ENV_VAR} overrides configs` : active.skipped.length === 0 ? 'the best backend' : 'the best one that starts here';
   print.field('backend', `${active.name} (${active.package}; ${why})`);
