@@ -1,13 +1,48 @@
-/** Crash-safe writes: a reader sees the old content or the new, never half of either. */
+/**
+ * Crash-safe, verified writes: a reader sees the old content or the new,
+ * never half of either, and the new content is checked byte for byte before
+ * it replaces the old (see `verified-write.ts`).
+ */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { verifyWritten, writeAll, writeFailure } from './verified-write.js';
 
-/** Writes `data` to a temporary file, fsyncs it and renames it over `path`. */
+/**
+ * Writes `data` to a temporary file beside `path`, fsyncs it, reads it back
+ * to check every byte, then renames it over `path` and syncs the folder. A
+ * short or lost write fails (retryably), and `path` keeps its old content.
+ */
 export async function writeFileAtomically(path: string, data: string | Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, data, { fsync: true });
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const folder = dirname(path);
+  await mkdir(folder, { recursive: true });
+  const temporary = join(folder, `.${basename(path)}.tmp-${randomBytes(4).toString('hex')}`);
+  try {
+    const handle = await open(temporary, 'wx', 0o644);
+    try {
+      await writeAll(handle, bytes, path);
+      await handle.sync().catch((error: unknown) => {
+        throw writeFailure(path, 'fsync failed', error);
+      });
+    } finally {
+      await handle.close();
+    }
+    await verifyWritten(temporary, bytes, path);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await syncFolder(folder);
+}
+
+/** Makes a rename in `folder` durable (best effort: some file systems refuse to open folders). */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => undefined);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
 }
 
 /** Pretty-printed JSON, written atomically. */

@@ -15,6 +15,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../artifacts/atomic.js';
+import { verifySize, writeAll } from '../artifacts/verified-write.js';
 import type { ArrayField, DataRecord, FieldSpec } from './dataset.js';
 
 if (endianness() !== 'LE') throw new Error('Epochal prepared data is little-endian; this machine is big-endian.');
@@ -59,6 +60,7 @@ interface OpenShard {
   hash: ReturnType<typeof createHash>;
   bytes: number;
   file: string;
+  path: string;
   ids: string[];
   groups: string[];
   lengths: number[];
@@ -112,6 +114,7 @@ export class ShardWriter {
     const file = `${this.split}-${String(this.shards.length).padStart(5, '0')}.bin`;
     this.current = {
       handle: await open(join(this.dir, file), 'w'),
+      path: join(this.dir, file),
       hash: createHash('sha256'),
       bytes: 0,
       file,
@@ -130,6 +133,7 @@ export class ShardWriter {
     await flush(shard);
     await shard.handle.sync();
     await shard.handle.close();
+    await verifySize(shard.path, shard.bytes);
     await writeFileAtomically(join(this.dir, sidecar(shard.file, 'ids')), shard.ids.join('\n'));
     await writeFileAtomically(join(this.dir, sidecar(shard.file, 'groups')), shard.groups.join('\n'));
     if (this.sequence) {
@@ -144,7 +148,7 @@ async function flush(shard: OpenShard): Promise<void> {
   const bytes = Buffer.concat(shard.pending, shard.pendingBytes);
   shard.pending = [];
   shard.pendingBytes = 0;
-  await shard.handle.write(bytes);
+  await writeAll(shard.handle, bytes, shard.path);
   shard.hash.update(bytes);
 }
 
