@@ -9,6 +9,7 @@ import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/wo
 import type { FileRef } from '../src/artifacts/file-ref.js';
 import type { InferencePlan, InferenceInput, ShardOutput } from '../activities/index.js';
 import { activities, inferenceActivities, surfaceUserErrors } from './activities.js';
+import { checkBatchInferenceInput } from './inputs.js';
 import { inferenceProgressQuery, type InferenceProgress } from './definitions.js';
 import { EXPERIMENT, STAGE } from './search-attributes.js';
 import { stageTimer } from './timing.js';
@@ -28,6 +29,7 @@ export interface BatchInferenceResult {
 }
 
 export async function batchInference(input: BatchInferenceInput): Promise<BatchInferenceResult> {
+  checkBatchInferenceInput(input);
   const progress: InferenceProgress = { phase: 'planning', shards: 0, shardsDone: 0, records: 0, rows: 0 };
   setHandler(inferenceProgressQuery, () => progress);
   const seconds: Record<string, number> = {};

@@ -14,6 +14,7 @@ import type { SplitEvaluation } from '../activities/index.js';
 import { promotionVerdict } from './promotion-gate.js';
 import type { ChampionEntry, PromotionDecision } from '../src/registry/champion.js';
 import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
+import { checkRetrainingInput } from './inputs.js';
 import { EXPERIMENT, STAGE } from './search-attributes.js';
 import type { trainingPipeline } from './training-pipeline.js';
 
@@ -43,6 +44,7 @@ const metricsOf = (evaluation: SplitEvaluation): Record<string, number> => ({
 });
 
 export async function retrainingPipeline(input: RetrainingInput): Promise<RetrainingResult> {
+  checkRetrainingInput(input);
   const { workflowId, runId } = workflowInfo();
   const plan = await surfaceUserErrors(activities.retrainingPlan({ trainParams: input.trainParams }));
   const queue = input.trainingTaskQueue ?? plan.trainingTaskQueue;

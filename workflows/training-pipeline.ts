@@ -28,6 +28,7 @@ import {
   type Progress,
 } from './definitions.js';
 import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
+import { checkTrainingPipelineInput } from './inputs.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
 import { stageTimer } from './timing.js';
 import { bestOf, chunkEnd, etaSeconds, startTraining, thawReached, type TrainingState } from './training-state.js';
@@ -77,6 +78,7 @@ export interface TrainingPipelineResult {
 }
 
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
+  checkTrainingPipelineInput(input, workflowInfo().workflowId);
   const control = { phase: 'validating' as Phase, paused: false, stopRequested: false, extraEpochs: 0, learningRate: undefined as number | undefined };
   let state: TrainingState | undefined = input.resume;
   const open = () => !['evaluating', 'exporting', 'done'].includes(control.phase);
