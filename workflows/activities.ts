@@ -1,5 +1,5 @@
 /** The activities the pipeline calls, with their options written out where they are proxied. */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { EpochalActivities } from '../activities/index.js';
 
 /** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
@@ -36,11 +36,13 @@ export const activities = {
  * Activities on the training task queue. A chunk may run for hours, but a
  * worker that stops heartbeating for `heartbeatTimeoutSeconds` is presumed
  * dead and the chunk is retried on another worker from its last checkpoint.
+ * An attempt no worker takes within `workerWaitSeconds` fails (see `waitedForWorker`).
  */
-export function trainingActivities(taskQueue: string, heartbeatTimeoutSeconds: number) {
+export function trainingActivities(taskQueue: string, heartbeatTimeoutSeconds: number, workerWaitSeconds = 3600) {
   const options = {
     taskQueue,
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
+    scheduleToStartTimeout: `${workerWaitSeconds} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50, nonRetryableErrorTypes: USER_ERRORS },
   } as const;
   return {
@@ -58,6 +60,29 @@ export function inferenceActivities(taskQueue: string, heartbeatTimeoutSeconds: 
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50, nonRetryableErrorTypes: USER_ERRORS },
   });
+}
+
+/**
+ * An activity no worker picked up within its schedule-to-start timeout means
+ * no worker serves its task queue: a non-retryable failure that says so, with the fix.
+ */
+export async function waitedForWorker<T>(activity: Promise<T>, taskQueue: string, seconds: number): Promise<T> {
+  try {
+    return await activity;
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_START') {
+      throw ApplicationFailure.create({
+        type: 'NoWorker',
+        message:
+          `No worker took the ${error.activityType} activity on task queue "${taskQueue}" within ${seconds} seconds: no worker serves that queue. ` +
+          `Fix: start one (npx epochal worker --training-task-queue ${taskQueue}), or correct training.taskQueue (or the trainingTaskQueue input); ` +
+          'raise training.workerWaitSeconds to wait longer for one.',
+        details: [{ taskQueue, waitedSeconds: seconds }],
+        nonRetryable: true,
+      });
+    }
+    throw error;
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Progress {
   stopRequested: boolean;
   /** Per-epoch history so far. */
   history: EpochRecord[];
+  /** The task queue training runs on (once known). */
+  trainingTaskQueue?: string;
 }
 
 /** Hold at the next chunk boundary. */

@@ -27,7 +27,7 @@ import {
   type Phase,
   type Progress,
 } from './definitions.js';
-import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
+import { activities, surfaceUserErrors, trainingActivities, waitedForWorker } from './activities.js';
 import { checkTrainingPipelineInput } from './inputs.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
 import { stageTimer } from './timing.js';
@@ -146,7 +146,9 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   control.paused ||= state.paused;
   control.stopRequested ||= state.stopRequested;
 
-  const training = trainingActivities(state.trainingTaskQueue, state.validated.plan.heartbeatTimeoutSeconds);
+  const waitSeconds = state.validated.plan.workerWaitSeconds ?? 3600;
+  const training = trainingActivities(state.trainingTaskQueue, state.validated.plan.heartbeatTimeoutSeconds, waitSeconds);
+  const onTrainingQueue = <T>(activity: Promise<T>) => surfaceUserErrors(waitedForWorker(activity, state!.trainingTaskQueue, waitSeconds));
   let chunksThisRun = 0;
   while (state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped) {
     if (control.paused) {
@@ -158,7 +160,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     const untilEpoch = chunkEnd(state);
     enter('training', 'train', `Training epochs ${state.epoch + 1}–${untilEpoch} of ${state.epochs}…`);
     const chunkStarted = Date.now();
-    const chunk: ChunkResult = await surfaceUserErrors(
+    const chunk: ChunkResult = await onTrainingQueue(
       training.trainChunk({
         config: state.validated,
         preparedDir: state.data.dir,
@@ -193,7 +195,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
 
   enter('evaluating', 'evaluate', 'Evaluating on the test split…');
   const evaluateStarted = Date.now();
-  const evaluation = await surfaceUserErrors(
+  const evaluation = await onTrainingQueue(
     training.evaluate({ config: state.validated, preparedDir: state.data.dir, checkpoint: state.checkpoint.path }),
   );
   state.timings.evaluate = (Date.now() - evaluateStarted) / 1000;
@@ -256,5 +258,6 @@ function progress(control: { phase: Phase; paused: boolean; stopRequested: boole
     paused: control.paused,
     stopRequested: control.stopRequested,
     history: state?.history ?? [],
+    ...(state ? { trainingTaskQueue: state.trainingTaskQueue } : {}),
   };
 }

@@ -35,6 +35,7 @@ export const print = {
   ok: (message: string) => console.log(`${pc.green('✓')} ${message}`),
   info: (message: string) => console.log(message),
   fail: (message: string) => console.error(`${pc.red('✗')} ${message}`),
+  warn: (message: string) => console.error(`${pc.yellow('!')} ${message}`),
   field: (label: string, value: string) => console.log(`  ${pc.dim(label.padEnd(12))} ${value}`),
 };
 

@@ -10,6 +10,8 @@ export interface TrainingPlan {
   epochsPerChunk: number;
   trainingTaskQueue: string;
   heartbeatTimeoutSeconds: number;
+  /** How long (seconds) a training activity may wait for a worker on its queue. */
+  workerWaitSeconds: number;
   /** The optimizer's base learning rate. */
   learningRate: number;
   unfreezeSchedule: { atEpoch: number; trainable: string[]; learningRate?: number }[];
@@ -26,6 +28,7 @@ export function trainingPlan(train: TrainParams): TrainingPlan {
     epochsPerChunk: training.epochsPerChunk,
     trainingTaskQueue: training.taskQueue,
     heartbeatTimeoutSeconds: training.heartbeatTimeoutSeconds,
+    workerWaitSeconds: training.workerWaitSeconds,
     learningRate: training.optimizer.learningRate,
     unfreezeSchedule: (fineTune?.unfreezeSchedule ?? []).map((step) => ({ ...step })),
     monitor,

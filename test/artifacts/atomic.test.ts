@@ -5,13 +5,14 @@
  * content and no temporary files behind.
  */
 import { mkdtemp, open, readdir, readFile, writeFile, type FileHandle } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomically } from '../../src/artifacts/atomic.js';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const actual = await importOriginal<typeof FsPromises>();
   return { ...actual, open: vi.fn(actual.open) };
 });
 
@@ -69,7 +70,7 @@ describe('writeFileAtomically', () => {
     expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('written seven bytes at a time');
 
     let calls = 0;
-    nextWrite(async (handle, bytes, offset, length) => (calls++ === 0 ? handle.write(bytes, offset, 5) : { bytesWritten: 0, buffer: bytes }));
+    nextWrite(async (handle, bytes, offset) => (calls++ === 0 ? handle.write(bytes, offset, 5) : { bytesWritten: 0, buffer: bytes }));
     await expect(writeFileAtomically(join(dir, 'b.txt'), 'only five bytes fit')).rejects.toThrow(`Writing ${join(dir, 'b.txt')} failed: the disk took 5 of 19 bytes and then no more.`);
     expect((await readdir(dir)).sort()).toEqual(['a.txt', 'part-00000.csv']);
   });

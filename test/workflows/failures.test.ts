@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { writeCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { loadNetConfig } from '../../src/config/load.js';
 import { loadPlugins } from '../../src/data/registry.js';
 import { buildModel } from '../../src/model/build.js';
 import { copySample, editJson, quickSleepnet } from '../helpers/configs.js';
+import { epochal } from '../helpers/processes.js';
 import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
 
 /** Runs the pipeline expecting failure; returns the workflow's failure and how many activity attempts started. */
@@ -52,6 +53,42 @@ describe('failures', () => {
       );
       expect(attempts).toBe(1); // validateConfig only: nothing prepared, nothing built
     });
+  });
+
+  it('a training task queue no worker serves (a typo) fails after training.workerWaitSeconds, saying so', async () => {
+    const trainParams = await quickSleepnet(1);
+    await editJson(trainParams, (train) => {
+      train.training.taskQueue = 'epochal-gpux';
+      train.training.workerWaitSeconds = 3;
+    });
+    await withWorker(env(), async (context) => {
+      const workflowId = `fail-${randomUUID()}`;
+      const handle = await context.client.workflow.start('trainingPipeline', { taskQueue: context.taskQueue, workflowId, args: [{ trainParams }] });
+      const error = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+      const cause = error.cause as ApplicationFailure;
+      expect(cause).toMatchObject({ type: 'NoWorker', nonRetryable: true });
+      expect(cause.message).toBe(
+        'No worker took the trainChunk activity on task queue "epochal-gpux" within 3 seconds: no worker serves that queue. ' +
+          'Fix: start one (npx epochal worker --training-task-queue epochal-gpux), or correct training.taskQueue (or the trainingTaskQueue input); ' +
+          'raise training.workerWaitSeconds to wait longer for one.',
+      );
+    });
+  });
+
+  it('epochal train warns, when it starts a run, that no worker polls its training queue', async () => {
+    const trainParams = await quickSleepnet(1);
+    await editJson(trainParams, (train) => {
+      train.training.taskQueue = `nobody-${randomUUID()}`;
+      train.training.workerWaitSeconds = 2;
+    });
+    const { address, namespace } = inject('temporal');
+    const queue = (JSON.parse(await readFile(trainParams, 'utf8')) as { training: { taskQueue: string } }).training.taskQueue;
+    const started = await epochal(['train', trainParams, '--address', address, '--namespace', namespace, '--task-queue', `nobody-orchestration-${randomUUID()}`]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stderr).toContain(
+      `! No worker polls the training task queue "${queue}": training will wait for one for 2 s (training.workerWaitSeconds), then fail. ` +
+        `Start one with: npx epochal worker --training-task-queue ${queue}`,
+    );
   });
 
   it('a corrupt pretrained checkpoint fails fast and non-retryably, naming the file', async () => {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { extendEpochsUpdate, inferenceProgressQuery, pauseSignal, progressQuery, resumeSignal, setLearningRateUpdate, stopSignal } from '../../../workflows/definitions.js';
 import { STAGE } from '../../../workflows/search-attributes.js';
 import { connectClient } from '../../temporal/connection.js';
+import { activityPollers } from '../../temporal/task-queues.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
 
 type Flags = { address?: string; namespace?: string };
@@ -48,6 +49,10 @@ export function registerControl(program: Command): void {
         print.field('learning rate', String(progress.learningRate));
         if (progress.checkpoint) print.field('checkpoint', progress.checkpoint);
         if (progress.stopRequested) print.field('stopping', 'at the end of the current chunk');
+        if (progress.phase === 'training' && progress.trainingTaskQueue && status.name === 'RUNNING') {
+          const pollers = await activityPollers(handle.client, progress.trainingTaskQueue).catch(() => undefined);
+          if (pollers === 0) print.warn(`waiting for a worker on task queue "${progress.trainingTaskQueue}": none polls it (start one: npx epochal worker --training-task-queue ${progress.trainingTaskQueue})`);
+        }
       }),
     );
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectClient, workflowUiUrl } from '../../temporal/connection.js';
 import { startTrainingPipeline, type StartedRun } from '../../temporal/start.js';
+import { idleQueueWarning } from '../../temporal/task-queues.js';
 import { followProgress } from '../progress.js';
 import { clusterOptions, loadOrReport, print, withClusterOptions } from '../shared.js';
 
@@ -37,6 +38,9 @@ export function registerTrain(program: Command): void {
           ...(flags.id ? { workflowId: flags.id } : {}),
         });
         printStarted(run, clusterConfig(cluster));
+        const trainingQueue = flags.trainingTaskQueue ?? config.train.training.taskQueue;
+        const warning = await idleQueueWarning(client.workflow, trainingQueue, config.train.training.workerWaitSeconds).catch(() => undefined);
+        if (warning) print.warn(warning);
         if (flags.wait) printResult(await followProgress(run.handle));
       } finally {
         await client.connection.close();

@@ -96,6 +96,11 @@ export const Training = z.strictObject({
   keepCheckpoints: PositiveInt.default(3).describe('How many recent checkpoints to keep.'),
   earlyStopping: EarlyStopping.optional(),
   taskQueue: TaskQueue.default('epochal-gpu').describe('Task queue of the workers that run training.'),
+  workerWaitSeconds: PositiveInt.max(604_800)
+    .default(3600)
+    .describe(
+      'How long a training chunk may wait for a worker on training.taskQueue before the run fails, saying that no worker serves that queue (a typo, or no worker started).',
+    ),
   heartbeatTimeoutSeconds: PositiveInt.max(3600)
     .default(60)
     .describe('How long a silent training worker is trusted before its chunk is retried elsewhere (from its last checkpoint).'),
