@@ -5,16 +5,18 @@
  * pattern that matches no weight or a step that cannot fit in memory fail
  * non-retryably; the result holds references only.
  */
+import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import { buildModelStage, type BuiltModel } from '../src/pipeline/build-model.js';
 import type { FieldSpec } from '../src/data/dataset.js';
-import type { ValidatedConfig } from './validate-config.js';
+import type { RunRef } from './validate-config.js';
 
 export type { BuiltModel } from '../src/pipeline/build-model.js';
 
 export function buildModelActivity() {
   return async function buildModel(
-    config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'> & { dataFields?: Record<string, FieldSpec>; preparedDir?: string },
+    config: RunRef & { dataFields?: Record<string, FieldSpec>; preparedDir?: string },
   ): Promise<BuiltModel> {
+    await ownedRunFolder(config);
     return buildModelStage({
       trainParams: config.snapshot.train.path,
       ...(config.snapshot.sources.train.file ? { sourceFile: config.snapshot.sources.train.file } : {}),

@@ -1,5 +1,9 @@
-/** What a worker gives its activities: where artifacts go and how relative config paths resolve. */
+import type { Roots } from '../src/config/roots.js';
+
+/** What a worker gives its activities: where artifacts go, how relative config paths resolve, and where it may read and write. */
 export interface ActivityDeps {
+  /** The folders the worker may read data, configs and models from, and write artifacts and outputs to. */
+  roots: Roots;
   /** Default artifact root (`runs/`); a train_params `artifactRoot` overrides it. */
   artifactRoot: string;
   /** Folder that relative config paths given to a workflow resolve against. */

@@ -5,17 +5,17 @@
  * `reports/evaluation.json`.
  */
 import { join } from 'node:path';
-import { runFolder } from '../src/artifacts/run-folder.js';
+import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
 import type { SplitEvaluation } from '../src/train/evaluate.js';
 import { evaluateInProcess } from '../src/train/process.js';
 import { withLiveness } from './liveness.js';
-import type { ValidatedConfig } from './validate-config.js';
+import type { RunRef } from './validate-config.js';
 
 export type { SplitEvaluation } from '../src/train/evaluate.js';
 
 export interface EvaluateInput {
-  config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>;
+  config: RunRef;
   preparedDir: string;
   checkpoint: string;
 }
@@ -28,10 +28,10 @@ export interface Evaluation {
 
 export function evaluateActivity() {
   return async function evaluate(input: EvaluateInput): Promise<Evaluation> {
+    const folder = await ownedRunFolder(input.config);
     const test = await withLiveness(() =>
       evaluateInProcess({ trainParams: input.config.snapshot.train.path, preparedDir: input.preparedDir, checkpoint: input.checkpoint, split: 'test' }),
     );
-    const folder = runFolder(input.config.artifactRoot, input.config.runId);
     const report = await writeJsonRef(join(folder.reports, 'evaluation.json'), { checkpoint: input.checkpoint, test: test ?? null });
     return { ...(test ? { test } : {}), report };
   };

@@ -7,14 +7,16 @@
  * the job manifest. A missing model or input that does not fit the model
  * fails non-retryably.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
 import type { InferParams } from '../src/config/infer/infer-params.js';
 import { loadInferConfig, type ConfigInput } from '../src/config/load.js';
 import { sha256 } from '../src/config/read-json.js';
+import type { FolderOwner } from '../src/artifacts/folder-claim.js';
 import { resolveModel } from '../src/infer/model-package.js';
+import { checkOutputOwner, claimOutputFolder, removeStaleOutputs } from '../src/infer/output-folder.js';
+import { modelManifest, verifyModel } from '../src/registry/model-digest.js';
 import { prepareInferenceInput, type InferenceInput } from '../src/infer/prepare-input.js';
 import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src/infer/score.js';
 import { scoreShardInProcess } from '../src/train/process.js';
@@ -27,6 +29,8 @@ export type { ShardOutput } from '../src/infer/score.js';
 /** A validated job with its model pinned. */
 export interface InferencePlan {
   infer: InferParams;
+  /** The job that owns the output folder; every write checks it (absent in jobs planned before output folders were owned). */
+  owner?: FolderOwner;
   artifactRoot: string;
   model: {
     /** What the job asked for (`champion`, `exported`, `checkpoint`). */
@@ -34,25 +38,26 @@ export interface InferencePlan {
     /** The folder it resolved to. */
     path: string;
     type: 'exported' | 'checkpoint';
-    /** SHA-256 over model.json and the weights: outputs of another model are never reused. */
+    /** The model's identity (`modelManifest`): checked before every shard is scored; outputs of another model are never reused. */
     digest: string;
   };
 }
 
 export function planInferenceActivity(deps: ActivityDeps) {
-  return async function planInference(input: { inferParams: ConfigInput }): Promise<InferencePlan> {
-    const { infer } = await loadInferConfig(input.inferParams, { cwd: deps.cwd });
+  return async function planInference(input: { inferParams: ConfigInput; owner: FolderOwner }): Promise<InferencePlan> {
+    const { infer } = await loadInferConfig(input.inferParams, { cwd: deps.cwd, roots: deps.roots });
     const artifactRoot = infer.artifactRoot ?? deps.artifactRoot;
     const model = await resolveModel(infer.model, artifactRoot);
-    const digest = sha256(Buffer.concat(await Promise.all(['model.json', 'weights.bin'].map((f) => readFile(join(model.weights, f))))));
+    const { digest } = await modelManifest(model.weights);
     const type = infer.model.type === 'checkpoint' ? 'checkpoint' : 'exported';
-    return { infer, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest } };
+    await claimOutputFolder(infer.output.path, input.owner);
+    return { infer, owner: input.owner, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest } };
   };
 }
 
 export function prepareInferenceActivity() {
   return async function prepareInference(plan: InferencePlan): Promise<InferenceInput> {
-    const model = await resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot);
+    const model = await plannedModel(plan);
     const context = Context.current();
     return prepareInferenceInput(plan.infer.data.source, plan.infer.data.inputs, model.preprocessing, {
       cacheRoot: join(plan.artifactRoot, 'prepared-inference'),
@@ -70,7 +75,8 @@ export interface InferShardInput {
 
 export function inferShardActivity() {
   return async function inferShard({ plan, input, shard }: InferShardInput): Promise<ShardOutput> {
-    const model = await resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot);
+    const model = await plannedModel(plan);
+    if (plan.owner) await checkOutputOwner(plan.infer.output.path, plan.owner);
     const from = input.shards.slice(0, shard).reduce((n, records) => n + records, 0);
     const { output, batchSize, backend } = plan.infer;
     const request: ScoreShardRequest = {
@@ -87,6 +93,12 @@ export function inferShardActivity() {
   };
 }
 
+/** The model a job pinned, once its files are checked to be the ones planned (a folder changed mid-job is never scored). */
+async function plannedModel(plan: InferencePlan) {
+  await verifyModel(plan.model.path, { digest: plan.model.digest }, 'model this job planned with');
+  return resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot);
+}
+
 export interface FinishInferenceInput {
   plan: InferencePlan;
   input: InferenceInput;
@@ -97,7 +109,8 @@ export interface FinishInferenceInput {
 
 export function finishInferenceActivity() {
   return async function finishInference({ plan, input, outputs, workflow, seconds }: FinishInferenceInput): Promise<FileRef> {
-    await removeStaleOutputs(plan.infer.output.path, outputs);
+    if (plan.owner) await checkOutputOwner(plan.infer.output.path, plan.owner);
+    await removeStaleOutputs(plan.infer.output.path, outputs.map(({ file }) => file));
     return writeJsonRef(join(plan.infer.output.path, 'manifest.json'), {
       workflow,
       createdAt: new Date().toISOString(),
@@ -109,17 +122,4 @@ export function finishInferenceActivity() {
       timings: seconds,
     });
   };
-}
-
-/**
- * An output folder holds one job's output: shard files of an earlier job that
- * this one did not write (it had more shards, or another format), and
- * temporary files of writes cut short by a crash, are removed, so every
- * `part-*` file left is this job's.
- */
-async function removeStaleOutputs(dir: string, outputs: ShardOutput[]): Promise<void> {
-  const ours = new Set(outputs.flatMap(({ file }) => [file, `${file}.done.json`, `${file.replace(/\.npy$/, '')}.ids.txt`].map((f) => basename(f))));
-  for (const name of await readdir(dir)) {
-    if (/^part-\d{5}\./.test(name) && !ours.has(name)) await rm(join(dir, name), { force: true });
-  }
 }

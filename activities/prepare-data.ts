@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { writeJsonAtomically } from '../src/artifacts/atomic.js';
-import { runFolder } from '../src/artifacts/run-folder.js';
+import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import { loadTrainConfig } from '../src/config/load.js';
 import { prepareData as prepare, type PreparedRef } from '../src/data/prepare.js';
-import type { ValidatedConfig } from './validate-config.js';
+import type { RunRef } from './validate-config.js';
 
 export type { PreparedRef } from '../src/data/prepare.js';
 
@@ -20,14 +20,15 @@ export function preparedCacheRoot(artifactRoot: string): string {
 }
 
 export function prepareDataActivity() {
-  return async function prepareData(config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>): Promise<PreparedRef> {
+  return async function prepareData(config: RunRef): Promise<PreparedRef> {
+    const folder = await ownedRunFolder(config);
     const { train } = await loadTrainConfig(config.snapshot.train.path);
     const context = Context.current();
     const prepared = await prepare(train.data, {
       cacheRoot: preparedCacheRoot(config.artifactRoot),
       onProgress: (done, total) => context.heartbeat({ records: done, total }),
     });
-    await writeJsonAtomically(join(runFolder(config.artifactRoot, config.runId).root, 'data.json'), prepared);
+    await writeJsonAtomically(join(folder.root, 'data.json'), prepared);
     return prepared;
   };
 }

@@ -8,6 +8,7 @@
 import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
 import type { Promotion } from '../src/config/train/promotion.js';
 import { readChampion, recordDecision, type ChampionEntry, type PromotionDecision } from '../src/registry/champion.js';
+import { verifyModel, type ModelManifest } from '../src/registry/model-digest.js';
 import type { SplitEvaluation } from '../src/train/evaluate.js';
 import { evaluateModelInProcess } from '../src/train/process.js';
 import type { ActivityDeps } from './deps.js';
@@ -29,9 +30,10 @@ export interface RetrainingPlan {
 
 export function retrainingPlanActivity(deps: ActivityDeps) {
   return async function retrainingPlan(input: { trainParams: ConfigInput }): Promise<RetrainingPlan> {
-    const { train } = await loadTrainConfig(input.trainParams, { cwd: deps.cwd });
+    const { train } = await loadTrainConfig(input.trainParams, { cwd: deps.cwd, roots: deps.roots });
     const artifactRoot = train.artifactRoot ?? deps.artifactRoot;
     const record = await readChampion(artifactRoot, train.experiment);
+    if (record.current?.manifest) await verifyModel(record.current.model, record.current.manifest, `champion of ${train.experiment}`); // before warm-starting from it
     const { taskQueue, heartbeatTimeoutSeconds } = train.training;
     return {
       experiment: train.experiment,
@@ -52,17 +54,33 @@ export interface EvaluateChampionInput {
   preparedDir: string;
   /** The champion's model folder. */
   model: string;
+  /** Its files as promoted: checked before it is scored. */
+  manifest?: ModelManifest;
 }
 
 export function evaluateChampionActivity() {
   return async function evaluateChampion(input: EvaluateChampionInput): Promise<SplitEvaluation | undefined> {
-    return withLiveness(() => evaluateModelInProcess({ ...input, split: 'test' }));
+    const { manifest, ...request } = input;
+    if (manifest) await verifyModel(input.model, manifest, 'champion');
+    return withLiveness(() => evaluateModelInProcess({ ...request, split: 'test' }));
   };
 }
 
 export function recordPromotionActivity() {
-  return async function recordPromotion(input: { artifactRoot: string; experiment: string; decision: PromotionDecision }): Promise<{ file: string; champion?: ChampionEntry; decisions: number }> {
+  return async function recordPromotion(input: {
+    artifactRoot: string;
+    experiment: string;
+    decision: PromotionDecision;
+  }): Promise<{ file: string; champion?: ChampionEntry; decisions: number; stale?: PromotionDecision['stale'] }> {
+    const { challenger } = input.decision;
+    if (input.decision.promoted && challenger.manifest) await verifyModel(challenger.model, challenger.manifest, `challenger of run ${challenger.run}`);
     const record = await recordDecision(input.artifactRoot, input.experiment, input.decision);
-    return { file: record.file, ...(record.current ? { champion: record.current } : {}), decisions: record.history.length };
+    const recorded = record.history.find((decision) => decision.id === input.decision.id);
+    return {
+      file: record.file,
+      ...(record.current ? { champion: record.current } : {}),
+      decisions: record.history.length,
+      ...(recorded?.stale ? { stale: recorded.stale } : {}),
+    };
   };
 }

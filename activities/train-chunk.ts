@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { runFolder } from '../src/artifacts/run-folder.js';
+import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import type { CheckpointRef } from '../src/checkpoint/checkpoint.js';
 import { sha256 } from '../src/config/read-json.js';
 import { firstValidCheckpoint, listCheckpoints } from '../src/checkpoint/series.js';
@@ -18,13 +18,13 @@ import type { ChunkResult } from '../src/train/chunk.js';
 import type { EarlyStoppingState } from '../src/train/early-stopping.js';
 import { trainChunkInProcess } from '../src/train/process.js';
 import { withLiveness } from './liveness.js';
-import type { ValidatedConfig } from './validate-config.js';
+import type { RunRef } from './validate-config.js';
 
 export type { ChunkResult, EpochRecord } from '../src/train/chunk.js';
 export type { EarlyStoppingState } from '../src/train/early-stopping.js';
 
 export interface TrainChunkInput {
-  config: Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot'>;
+  config: RunRef;
   preparedDir: string;
   /** The checkpoint the workflow has committed to (the previous chunk's end). */
   committed: CheckpointRef & { step: number };
@@ -47,7 +47,7 @@ export interface TrainingHeartbeat {
 export function trainChunkActivity() {
   return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {
     const context = Context.current();
-    const checkpoints = runFolder(input.config.artifactRoot, input.config.runId).checkpoints;
+    const { checkpoints } = await ownedRunFolder(input.config);
     const lineage = chunkLineage(input);
     const start = await resumePoint(checkpoints, input.committed, lineage, context.info.heartbeatDetails as TrainingHeartbeat | undefined);
 

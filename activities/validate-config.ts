@@ -5,9 +5,12 @@
  * hashes into the run folder. Invalid configs fail non-retryably with every
  * problem and its JSON path.
  */
+import { resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { runFolder } from '../src/artifacts/run-folder.js';
-import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
+import { claimRunFolder, type RunOwner } from '../src/artifacts/run-owner.js';
+import { checkPaths, loadTrainConfig, type ConfigInput } from '../src/config/load.js';
+import { ConfigError } from '../src/errors.js';
 import { readConfigSnapshot, writeConfigSnapshot, type ConfigSnapshot } from '../src/pipeline/config-snapshot.js';
 import { trainingPlan, type TrainingPlan } from '../src/pipeline/plan.js';
 import { preflightDeclaredMemory } from '../src/pipeline/memory-preflight.js';
@@ -20,6 +23,8 @@ export interface ValidateConfigInput {
   runId: string;
   /** Pretrained weights to start from instead of train_params' `fineTune.pretrained` (strict). */
   warmStart?: string;
+  /** The workflow the run folder belongs to; the folder is claimed for it (or refused when it is another's). */
+  owner?: RunOwner;
 }
 
 /** What later stages need to find this run's configs, and what the UI shows about it. */
@@ -35,12 +40,25 @@ export interface ValidatedConfig {
   plan: TrainingPlan;
   /** True when an earlier attempt of this same execution had already written the snapshot. */
   reused: boolean;
+  /** The workflow that owns the run folder; every later stage checks it before writing. */
+  owner?: RunOwner;
+}
+
+/** What the later stages of a run need of its validated config. */
+export type RunRef = Pick<ValidatedConfig, 'runId' | 'artifactRoot' | 'snapshot' | 'owner'>;
+
+/** The warm-start weights of a workflow input, checked like a config's paths: inside the read roots, and there. */
+async function checkWarmStart(path: string, deps: ActivityDeps): Promise<void> {
+  const named = { key: ['warmStart'], value: resolve(deps.cwd, path), expected: 'a checkpoint or tfjs model folder', access: 'read' as const };
+  const issues = await checkPaths([named], deps.cwd, undefined, deps.roots);
+  if (issues.length > 0) throw new ConfigError(issues.map((issue) => ({ ...issue, file: '(workflow input)' })));
 }
 
 export function validateConfigActivity(deps: ActivityDeps) {
   return async function validateConfig(input: ValidateConfigInput): Promise<ValidatedConfig> {
-    const config = await loadTrainConfig(input.trainParams, { cwd: deps.cwd });
+    const config = await loadTrainConfig(input.trainParams, { cwd: deps.cwd, roots: deps.roots });
     if (input.warmStart) {
+      await checkWarmStart(input.warmStart, deps);
       const { unfreezeSchedule = [], learningRates = [], ...rest } = config.train.fineTune ?? {};
       config.train.fineTune = { ...rest, unfreezeSchedule, learningRates, pretrained: { path: input.warmStart, policy: 'strict' } };
     }
@@ -48,6 +66,7 @@ export function validateConfigActivity(deps: ActivityDeps) {
     const artifactRoot = config.train.artifactRoot ?? deps.artifactRoot;
     const folder = runFolder(artifactRoot, input.runId);
     const execution = Context.current().info.workflowExecution ?? { workflowId: input.runId, runId: 'standalone' };
+    if (input.owner) await claimRunFolder(folder.root, input.owner);
     const previous = await readConfigSnapshot(folder.config);
     const reused = previous?.writtenBy.runId === execution.runId;
     const snapshot = reused && previous ? previous : await writeConfigSnapshot(config, folder.config, execution);
@@ -60,6 +79,7 @@ export function validateConfigActivity(deps: ActivityDeps) {
       snapshot,
       plan: trainingPlan((await loadTrainConfig(snapshot.train.path)).train), // from the snapshot: what the run will use
       reused,
+      ...(input.owner ? { owner: input.owner } : {}),
     };
   };
 }

@@ -96,6 +96,53 @@ export class BackendUnavailableError extends EpochalError {
   }
 }
 
+/**
+ * A run folder that belongs to another workflow (or to no Epochal run at
+ * all): a run never writes into it, so no run's files are ever overwritten.
+ */
+export class RunFolderError extends EpochalError {
+  readonly type = 'RunFolderTaken';
+
+  constructor(
+    message: string,
+    /** The run folder. */
+    readonly folder: string,
+    /** Who owns it, when it is an Epochal run folder. */
+    readonly owner?: { workflowId: string; firstRunId: string; claimedAt?: string },
+  ) {
+    super(message);
+    this.name = 'RunFolderError';
+  }
+
+  details(): { folder: string; owner?: { workflowId: string; firstRunId: string; claimedAt?: string } } {
+    return { folder: this.folder, ...(this.owner ? { owner: this.owner } : {}) };
+  }
+}
+
+/**
+ * An inference output folder that another job owns, that holds files no job
+ * wrote, or that is a file: a job never writes into it, so nothing of the
+ * user's or of another job is replaced or deleted.
+ */
+export class OutputFolderError extends EpochalError {
+  readonly type = 'OutputFolderTaken';
+
+  constructor(
+    message: string,
+    /** The output folder (`output.path`). */
+    readonly folder: string,
+    /** The job that owns it, when one does. */
+    readonly owner?: { workflowId: string; firstRunId: string; claimedAt?: string },
+  ) {
+    super(message);
+    this.name = 'OutputFolderError';
+  }
+
+  details(): { folder: string; owner?: { workflowId: string; firstRunId: string; claimedAt?: string } } {
+    return { folder: this.folder, ...(this.owner ? { owner: this.owner } : {}) };
+  }
+}
+
 /** The model an inference job names does not exist or is not an Epochal model. */
 export class ModelNotFoundError extends EpochalError {
   readonly type = 'ModelNotFound';
@@ -111,6 +158,29 @@ export class ModelNotFoundError extends EpochalError {
 
   details(): { ref: unknown } {
     return { ref: this.ref };
+  }
+}
+
+/**
+ * A model folder whose files are no longer the ones promoted or planned
+ * (edited, replaced, truncated): it is not scored or promoted.
+ */
+export class ModelChangedError extends EpochalError {
+  readonly type = 'ModelChanged';
+
+  constructor(
+    message: string,
+    /** The model folder. */
+    readonly model: string,
+    /** The files whose SHA-256 differs from the recorded one (or that are missing or new). */
+    readonly changed: readonly string[],
+  ) {
+    super(message);
+    this.name = 'ModelChangedError';
+  }
+
+  details(): { model: string; changed: readonly string[] } {
+    return { model: this.model, changed: this.changed };
   }
 }
 

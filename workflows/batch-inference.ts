@@ -35,7 +35,9 @@ export async function batchInference(input: BatchInferenceInput): Promise<BatchI
   const seconds: Record<string, number> = {};
   const timed = stageTimer(seconds);
 
-  const plan = await timed('plan', surfaceUserErrors(activities.planInference({ inferParams: input.inferParams })));
+  const { workflowId, runId, firstExecutionRunId } = workflowInfo();
+  const owner = { workflowId, firstRunId: firstExecutionRunId };
+  const plan = await timed('plan', surfaceUserErrors(activities.planInference({ inferParams: input.inferParams, owner })));
   const { requested } = plan.model;
   upsertSearchAttributes([{ key: STAGE, value: 'preparing' }, ...(requested.type === 'champion' ? [{ key: EXPERIMENT, value: requested.experiment }] : [])]);
   progress.phase = 'preparing';
@@ -57,8 +59,7 @@ export async function batchInference(input: BatchInferenceInput): Promise<BatchI
   await timed('score', Promise.all(Array.from({ length: Math.min(plan.infer.parallelism, data.shards.length) }, lane)));
 
   progress.phase = 'finishing';
-  const { workflowId, runId } = workflowInfo();
-  const manifest = await activities.finishInference({ plan, input: data, outputs, workflow: { workflowId, runId }, seconds });
+  const manifest = await surfaceUserErrors(activities.finishInference({ plan, input: data, outputs, workflow: { workflowId, runId }, seconds }));
   progress.phase = 'done';
   upsertSearchAttributes([{ key: STAGE, value: 'done' }]);
   return { model: plan.model, output: plan.infer.output.path, records: data.records, rows: progress.rows, shards: outputs, manifest };

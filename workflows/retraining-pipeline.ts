@@ -31,6 +31,8 @@ export interface RetrainingResult {
   reason: string;
   challenger: PromotionDecision['challenger'];
   champion?: PromotionDecision['champion'];
+  /** Set when another promotion landed between judging and recording: this decision changed nothing. */
+  stale?: PromotionDecision['stale'];
   /** The champion after this run. */
   current?: ChampionEntry;
   registry: string;
@@ -66,7 +68,12 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
       'InvalidConfig',
     );
   }
-  const challenger = { model: trained.exported.model.path.replace(/[\\/]model\.json$/, ''), run: trained.runId, metrics: metricsOf(test) };
+  const challenger = {
+    model: trained.exported.model.path.replace(/[\\/]model\.json$/, ''),
+    run: trained.runId,
+    metrics: metricsOf(test),
+    manifest: trained.exported.modelManifest,
+  };
 
   let champion: PromotionDecision['champion'];
   if (plan.champion) {
@@ -76,9 +83,10 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
         trainParams: `${trained.runDir}/config/train_params.json`,
         preparedDir: trained.data.dir,
         model: plan.champion.model,
+        ...(plan.champion.manifest ? { manifest: plan.champion.manifest } : {}),
       }),
     );
-    champion = { model: plan.champion.model, run: plan.champion.run, metrics: metricsOf(scored!) };
+    champion = { model: plan.champion.model, run: plan.champion.run, metrics: metricsOf(scored!), ...(plan.champion.manifest ? { manifest: plan.champion.manifest } : {}) };
   }
 
   const verdict = promotionVerdict(plan.gate, challenger.metrics[plan.gate.metric]!, champion?.metrics[plan.gate.metric]);
@@ -91,12 +99,16 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
     ...(champion ? { champion } : {}),
     reason: verdict.reason,
   };
-  const recorded = await activities.recordPromotion({ artifactRoot: plan.artifactRoot, experiment: plan.experiment, decision });
-  upsertSearchAttributes([{ key: STAGE, value: verdict.promoted ? 'promoted' : 'kept' }]);
+  const recorded = await surfaceUserErrors(activities.recordPromotion({ artifactRoot: plan.artifactRoot, experiment: plan.experiment, decision }));
+  const promoted = verdict.promoted && !recorded.stale;
+  upsertSearchAttributes([{ key: STAGE, value: recorded.stale ? 'stale' : promoted ? 'promoted' : 'kept' }]);
   return {
     experiment: plan.experiment,
-    promoted: verdict.promoted,
-    reason: verdict.reason,
+    promoted,
+    reason: recorded.stale
+      ? `${verdict.reason} But ${recorded.stale.current?.model ?? 'another model'} was promoted while this run was judged, so the decision is stale and changed nothing.`
+      : verdict.reason,
+    ...(recorded.stale ? { stale: recorded.stale } : {}),
     challenger,
     ...(champion ? { champion } : {}),
     ...(recorded.champion ? { current: recorded.champion } : {}),

@@ -129,7 +129,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     const timings: Record<string, number> = {};
     const timed = stageTimer(timings);
     enter('validating', 'validateConfig', 'Validating configs…');
-    const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId, ...(input.warmStart ? { warmStart: input.warmStart } : {}) })));
+    const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId, owner: runOwner(), ...(input.warmStart ? { warmStart: input.warmStart } : {}) })));
     upsertSearchAttributes([
       { key: EXPERIMENT, value: validated.experiment },
       { key: MODEL, value: validated.model },
@@ -206,6 +206,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     activities.exportModel({
       artifactRoot: state.validated.artifactRoot,
       runId: state.validated.runId,
+      ...(state.validated.owner ? { owner: state.validated.owner } : {}),
       checkpoint: state.checkpoint.path,
       config: state.validated.snapshot,
       data: { fingerprint: state.data.fingerprint, dir: state.data.dir, records: state.data.records },
@@ -240,6 +241,12 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     evaluation,
     exported,
   };
+}
+
+/** This workflow, as the owner of its run folder: the first run id stays the same across retries, continue-as-new and resets. */
+function runOwner(): { workflowId: string; firstRunId: string } {
+  const info = workflowInfo();
+  return { workflowId: info.workflowId, firstRunId: info.firstExecutionRunId };
 }
 
 function progress(control: { phase: Phase; paused: boolean; stopRequested: boolean; learningRate?: number }, state: TrainingState | undefined): Progress {

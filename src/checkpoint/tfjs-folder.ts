@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomically } from '../artifacts/atomic.js';
+import { isInside } from '../config/roots.js';
+import { WeightsError } from '../errors.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -51,7 +53,17 @@ export async function readFolderWeights(folder: string): Promise<Map<string, tf.
 /** The weight specs and concatenated bytes of every shard a manifest names, in order. */
 async function readWeightData(folder: string, manifest: tf.io.WeightsManifestConfig): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
   const specs = manifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(manifest.flatMap((group) => group.paths).map((path) => readFile(join(folder, path))));
+  const paths = manifest.flatMap((group, g) => group.paths.map((path, p) => ({ path, key: `weightsManifest[${g}].paths[${p}]` })));
+  for (const { path, key } of paths) {
+    if (!(await isInside(join(folder, path), [folder]))) {
+      throw new WeightsError(
+        `${join(folder, MODEL_JSON)} names a weight file outside its folder at ${key}; it was not read. Fix: keep the weight files beside model.json and name them without folders.`,
+        folder,
+        [{ weight: key, problem: 'outside the model folder' }],
+      );
+    }
+  }
+  const shards = await Promise.all(paths.map(({ path }) => readFile(join(folder, path))));
   const bytes = Buffer.concat(shards);
   return [specs, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer];
 }

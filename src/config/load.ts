@@ -1,7 +1,8 @@
 /**
  * Loading configs end to end: read (file or inline object) → structure (zod)
- * → named cross-field checks → path resolution and existence. Every problem in
- * every file is collected and thrown at once as a `ConfigError`.
+ * → named cross-field checks → path resolution, confinement (on workers: see
+ * `roots.ts`) and existence. Every problem in every file is collected and
+ * thrown at once as a `ConfigError`.
  */
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -13,6 +14,7 @@ import { netChecks } from './net/checks.js';
 import { NetParams } from './net/net-params.js';
 import { parseConfig } from './parse.js';
 import { missingPaths, resolveFrom, type NamedPath } from './paths.js';
+import { allowed, ROOTS_HELP, type Access, type Roots } from './roots.js';
 import { inlineDocument, readJsonConfig, type ConfigDocument } from './read-json.js';
 import { trainChecks } from './train/checks.js';
 import { TrainParams } from './train/train-params.js';
@@ -49,18 +51,20 @@ export type ConfigInput = string | Record<string, unknown>;
 /** Options for loading; `cwd` resolves a relative config path and the paths inside an inline config. */
 export interface LoadOptions {
   cwd?: string;
+  /** The folders this process may read and write (a worker's); every path is checked against them before it is opened. */
+  roots?: Roots;
 }
 
 /** Loads and validates `train_params.json` and the network it names; throws `ConfigError` listing every problem. */
 export async function loadTrainConfig(input: ConfigInput, options: LoadOptions = {}): Promise<TrainConfig> {
   const cwd = options.cwd ?? process.cwd();
-  const doc = await readDocument(input, cwd);
+  const doc = await readDocument(input, cwd, options.roots);
   const baseDir = doc.file ? dirname(doc.file) : cwd;
   const parsed = parseConfig(TrainParams, doc.data, doc.file);
   const issues: ConfigIssue[] = parsed.ok ? [] : [...parsed.issues];
 
   const netRef = (doc.data as { netParams?: unknown } | undefined)?.netParams;
-  const netResult = await loadReferencedNet(netRef, baseDir, doc.file);
+  const netResult = await loadReferencedNet(netRef, baseDir, doc.file, options.roots);
   issues.push(...netResult.issues);
 
   if (!parsed.ok) throw new ConfigError(issues);
@@ -68,14 +72,14 @@ export async function loadTrainConfig(input: ConfigInput, options: LoadOptions =
   const netFile = netResult.source?.file;
   const inNet = (path: PathSegment[]) => (netFile ? { file: netFile, path } : { path: ['netParams', ...path] });
   issues.push(...runChecks(trainChecks, { train, net: netResult.net, inNet }, doc.file));
-  issues.push(...(await missingPaths(trainPaths(train), baseDir, doc.file)));
+  issues.push(...(await checkPaths(trainPaths(train), baseDir, doc.file, options.roots)));
   if (issues.length > 0 || !netResult.net || !netResult.source) throw new ConfigError(issues);
   return { train, net: netResult.net, baseDir, sources: { train: withoutData(doc), net: netResult.source } };
 }
 
 /** Loads and validates one `net_params.json`; throws `ConfigError` listing every problem. */
 export async function loadNetConfig(input: ConfigInput, options: LoadOptions = {}): Promise<NetConfig> {
-  const doc = await readDocument(input, options.cwd ?? process.cwd());
+  const doc = await readDocument(input, options.cwd ?? process.cwd(), options.roots);
   const { net, issues } = validateNet(doc.data, doc.file, []);
   if (!net) throw new ConfigError(issues);
   return { net, source: withoutData(doc) };
@@ -84,19 +88,23 @@ export async function loadNetConfig(input: ConfigInput, options: LoadOptions = {
 /** Loads and validates `infer_params.json`; throws `ConfigError` listing every problem. */
 export async function loadInferConfig(input: ConfigInput, options: LoadOptions = {}): Promise<InferConfig> {
   const cwd = options.cwd ?? process.cwd();
-  const doc = await readDocument(input, cwd);
+  const doc = await readDocument(input, cwd, options.roots);
   const baseDir = doc.file ? dirname(doc.file) : cwd;
   const parsed = parseConfig(InferParams, doc.data, doc.file);
   if (!parsed.ok) throw new ConfigError(parsed.issues);
   const infer = resolveInferPaths(parsed.value, baseDir);
-  const issues = await missingPaths(inferPaths(infer), baseDir, doc.file);
+  const issues = await checkPaths(inferPaths(infer), baseDir, doc.file, options.roots);
   if (issues.length > 0) throw new ConfigError(issues);
   return { infer, baseDir, source: withoutData(doc) };
 }
 
-async function readDocument(input: ConfigInput, cwd: string): Promise<ConfigDocument> {
+async function readDocument(input: ConfigInput, cwd: string, roots: Roots | undefined): Promise<ConfigDocument> {
   if (typeof input !== 'string') return inlineDocument(input);
-  const outcome = await readJsonConfig(resolve(cwd, input));
+  const file = resolve(cwd, input);
+  if (roots && !(await allowed(file, 'read', roots))) {
+    throw new ConfigError([outsideIssue({ key: [], value: file, expected: 'a config file', access: 'read' }, file, roots)]);
+  }
+  const outcome = await readJsonConfig(file);
   if (!outcome.ok) throw new ConfigError(outcome.issues);
   return outcome.doc;
 }
@@ -106,9 +114,13 @@ async function loadReferencedNet(
   ref: unknown,
   baseDir: string,
   trainFile: string | undefined,
+  roots: Roots | undefined,
 ): Promise<{ net?: NetParams; source?: ConfigSource; issues: ConfigIssue[] }> {
   if (typeof ref === 'string' && ref.length > 0) {
-    const read = await readJsonConfig(resolveFrom(baseDir, ref), { ...(trainFile ? { file: trainFile } : {}), path: ['netParams'] });
+    const file = resolveFrom(baseDir, ref);
+    const named = { key: ['netParams'], value: file, expected: 'a net_params.json', access: 'read' as const };
+    if (roots && !(await allowed(file, 'read', roots))) return { issues: [outsideIssue(named, trainFile, roots)] };
+    const read = await readJsonConfig(file, { ...(trainFile ? { file: trainFile } : {}), path: ['netParams'] });
     if (!read.ok) return { issues: read.issues };
     const { net, issues } = validateNet(read.doc.data, read.doc.file, []);
     return { ...(net ? { net } : {}), source: withoutData(read.doc), issues };
@@ -153,26 +165,61 @@ function resolveInferPaths(infer: InferParams, baseDir: string): InferParams {
   };
 }
 
-function dataPaths(source: DataSource, prefix: PathSegment[]): NamedPath[] {
-  return sourcePaths(source).map(({ key, value }) => ({ key: [...prefix, ...key], value, expected: 'a data file' }));
+/** A path a config names, and whether the job reads it (it must exist) or writes there. */
+export type UsedPath = NamedPath & { access: Access };
+
+function dataPaths(source: DataSource, prefix: PathSegment[]): UsedPath[] {
+  return sourcePaths(source).map(({ key, value }) => ({ key: [...prefix, ...key], value, expected: 'a data file', access: 'read' }));
 }
 
-function trainPaths(train: TrainParams): NamedPath[] {
+function artifactRootPath(artifactRoot: string | undefined): UsedPath[] {
+  return artifactRoot ? [{ key: ['artifactRoot'], value: artifactRoot, expected: 'an artifact folder', access: 'write' }] : [];
+}
+
+function trainPaths(train: TrainParams): UsedPath[] {
   const pretrained = train.fineTune?.pretrained;
   return [
     ...dataPaths(train.data.source, ['data', 'source']),
     ...(pretrained
-      ? [{ key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint or tfjs model folder' }]
+      ? [{ key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint or tfjs model folder', access: 'read' as const }]
       : []),
+    ...artifactRootPath(train.artifactRoot),
   ];
 }
 
-function inferPaths(infer: InferParams): NamedPath[] {
+function inferPaths(infer: InferParams): UsedPath[] {
   const model = infer.model;
   return [
     ...dataPaths(infer.data.source, ['data', 'source']),
-    ...(model.type === 'champion' ? [] : [{ key: ['model', 'path'], value: model.path, expected: `a ${model.type} model folder` }]),
+    ...(model.type === 'champion' ? [] : [{ key: ['model', 'path'], value: model.path, expected: `a ${model.type} model folder`, access: 'read' as const }]),
+    { key: ['output', 'path'], value: infer.output.path, expected: 'an output folder', access: 'write' },
+    ...artifactRootPath(infer.artifactRoot),
   ];
+}
+
+/**
+ * Paths outside the roots (when there are roots), then paths to read that do
+ * not exist. Whether a path outside exists is never looked at or said.
+ */
+export async function checkPaths(paths: readonly UsedPath[], baseDir: string, file: string | undefined, roots: Roots | undefined): Promise<ConfigIssue[]> {
+  const outside = roots ? await asyncFilter(paths, async (named) => !(await allowed(named.value, named.access, roots))) : [];
+  const reads = paths.filter((named) => named.access === 'read' && !outside.includes(named));
+  return [...outside.map((named) => outsideIssue(named, file, roots!)), ...(await missingPaths(reads, baseDir, file))];
+}
+
+function outsideIssue(named: UsedPath, file: string | undefined, roots: Roots): ConfigIssue {
+  const verb = named.access === 'read' ? 'read' : 'write to';
+  return {
+    ...(file ? { file } : {}),
+    path: named.key,
+    message: `Expected ${named.expected} inside the folders this worker may ${verb} (${roots[named.access].join(', ')}), but ${named.value} is outside them.`,
+    hint: `use a path inside them, or ${ROOTS_HELP[named.access]}.`,
+  };
+}
+
+async function asyncFilter<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept = await Promise.all(items.map(keep));
+  return items.filter((_, i) => kept[i]);
 }
 
 function withoutData(doc: ConfigDocument): ConfigSource {

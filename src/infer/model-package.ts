@@ -20,6 +20,7 @@ import type { PreprocessOptions } from '../data/preprocess.js';
 import { ModelNotFoundError } from '../errors.js';
 import { SNAPSHOT_FILES } from '../pipeline/config-snapshot.js';
 import { readChampion } from '../registry/champion.js';
+import { verifyModel } from '../registry/model-digest.js';
 
 export const PREPROCESSING_FILE = 'preprocessing.json';
 export const NET_FILE = SNAPSHOT_FILES.net;
@@ -83,8 +84,10 @@ export async function writeModelPackage(runRoot: string, modelDir: string): Prom
 /**
  * Resolves a job's model reference: an exported model folder, a checkpoint of
  * a run (its run folder supplies the network and preprocessing), or the
- * current champion of an experiment. Anything missing is a `ModelNotFoundError`
- * that says what was looked for and how to fix it.
+ * current champion of an experiment (verified against the files recorded when
+ * it was promoted). Anything missing is a `ModelNotFoundError` that says what
+ * was looked for and how to fix it; a champion whose files changed is a
+ * `ModelChangedError`.
  */
 export async function resolveModel(ref: ModelRef, artifactRoot: string): Promise<ModelPackage> {
   if (ref.type === 'champion') {
@@ -97,6 +100,7 @@ export async function resolveModel(ref: ModelRef, artifactRoot: string): Promise
       );
     }
     const exported = await resolveModel({ type: 'exported', path: champion.current.model }, artifactRoot);
+    if (champion.current.manifest) await verifyModel(champion.current.model, champion.current.manifest, `champion of ${ref.experiment}`);
     return { ...exported, ref: { ...ref, resolved: champion.current.model } };
   }
   const path = resolve(ref.path);

@@ -63,6 +63,7 @@ async function readWeights(source: string): Promise<Map<string, tf.Tensor>> {
   try {
     return await readFolderWeights(source);
   } catch (error) {
+    if (error instanceof WeightsError) throw error;
     throw new WeightsError(
       `Cannot read pretrained weights from ${source} (${(error as Error).message}). ` +
         'Point fineTune.pretrained.path at an Epochal checkpoint or a tfjs model folder (model.json + weight files).',

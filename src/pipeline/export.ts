@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFolderAtomically } from '../artifacts/atomic.js';
 import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
-import { runFolder } from '../artifacts/run-folder.js';
+import { ownedRunFolder, type RunOwner } from '../artifacts/run-owner.js';
+import { modelManifest, type ModelManifest } from '../registry/model-digest.js';
 import { sha256 } from '../config/read-json.js';
 import { writeModelPackage } from '../infer/model-package.js';
 import type { ActiveBackend } from '../backend/index.js';
@@ -25,6 +26,8 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface ExportInput {
   artifactRoot: string;
   runId: string;
+  /** The workflow that owns the run folder (checked before anything is written). */
+  owner?: RunOwner;
   workflow: { workflowId: string; runId: string };
   /** The checkpoint to export (the last one trained). */
   checkpoint: string;
@@ -46,10 +49,12 @@ export interface ExportResult {
   weights: FileRef;
   metrics: FileRef;
   manifest: FileRef;
+  /** The exported model's files and their SHA-256: its identity for promotion and inference. */
+  modelManifest: ModelManifest;
 }
 
 export async function exportRun(input: ExportInput): Promise<ExportResult> {
-  const folder = runFolder(input.artifactRoot, input.runId);
+  const folder = await ownedRunFolder(input);
   const modelDir = join(folder.root, 'model');
   await writeFolderAtomically(modelDir, async (staging) => {
     for (const file of ['model.json', 'weights.bin']) await copyFile(join(input.checkpoint, file), join(staging, file));
@@ -58,6 +63,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
   const fileRef = async (path: string): Promise<FileRef> => ({ path, sha256: sha256(await readFile(path)) });
   const model = await fileRef(join(modelDir, 'model.json'));
   const weights = await fileRef(join(modelDir, 'weights.bin'));
+  const modelFiles = await modelManifest(modelDir);
   const metrics = await writeJsonRef(join(folder.root, 'metrics.json'), {
     history: input.history,
     ...(input.best ? { best: input.best } : {}),
@@ -70,7 +76,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     epochal: await provenance(),
     configs: { train: input.config.train, net: input.config.net, sources: input.config.sources },
     data: input.data,
-    model: { checkpoint: input.checkpoint, modelJson: model, weights },
+    model: { checkpoint: input.checkpoint, modelJson: model, weights, digest: modelFiles.digest, files: modelFiles.files },
     backend: {
       trained: input.backend.trained?.name ?? input.backend.built,
       ...(input.backend.trained ? { package: input.backend.trained.package, passedOver: input.backend.trained.skipped } : {}),
@@ -83,7 +89,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     timings: input.timings,
     metrics,
   });
-  return { model, weights, metrics, manifest };
+  return { model, weights, metrics, manifest, modelManifest: modelFiles };
 }
 
 /** Epochal's package version and, when run from a git checkout, its commit. */

@@ -2,22 +2,33 @@
  * The champion registry: per experiment, the model currently promoted for
  * inference and the history of every promotion decision (who, when, the
  * metrics both sides had, and why), in `<artifactRoot>/registry/<experiment>.json`.
- * Each update replaces the file atomically under a lock; a decision is
- * recorded once even when the activity writing it is retried (decisions are
- * keyed by id).
+ * The champion is a content digest, not a folder: each entry records the
+ * model's file manifest (`model-digest.ts`), which inference verifies before
+ * scoring. Each update replaces the file atomically under a lock; a decision
+ * is recorded once even when the activity writing it is retried (decisions
+ * are keyed by id), and a promotion is a compare-and-swap against the
+ * champion that was judged: when another model was promoted meanwhile, the
+ * decision is recorded as stale and the newer champion stays.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeJsonAtomically } from '../artifacts/atomic.js';
+import type { ModelManifest } from './model-digest.js';
 
-export interface ChampionEntry {
+/** A model as a promotion decision saw it. */
+export interface JudgedModel {
   /** The exported model folder. */
   model: string;
   /** The run that produced it. */
   run: string;
   /** Its score on the holdout it was judged on. */
   metrics: Record<string, number>;
+  /** Its files and their SHA-256, as judged (absent only in registries written before digests were recorded). */
+  manifest?: ModelManifest;
+}
+
+export interface ChampionEntry extends JudgedModel {
   promotedAt: string;
   /** The workflow (or person) that promoted it. */
   by: string;
@@ -29,9 +40,16 @@ export interface PromotionDecision {
   at: string;
   by: string;
   promoted: boolean;
-  challenger: { model: string; run: string; metrics: Record<string, number> };
-  champion?: { model: string; run: string; metrics: Record<string, number> };
+  challenger: JudgedModel;
+  /** The champion the challenger was judged against (none: there was no champion). */
+  champion?: JudgedModel;
   reason: string;
+  /**
+   * Set when the champion had changed between judging and recording (another
+   * promotion landed first): the decision changed nothing, and this is the
+   * champion that stayed (none when the registry has none).
+   */
+  stale?: { current: Pick<ChampionEntry, 'model' | 'run' | 'promotedAt' | 'by'> | null };
 }
 
 export interface ChampionRecord {
@@ -61,7 +79,9 @@ export async function readChampion(artifactRoot: string, experiment: string): Pr
 
 /**
  * Records a decision, and makes the challenger the champion when it was
- * promoted. Idempotent per decision id. Holds a lock on the registry file
+ * promoted and the champion is still the one it was judged against. A
+ * decision made against an older champion is recorded as stale and changes
+ * nothing. Idempotent per decision id. Holds a lock on the registry file
  * meanwhile, so decisions of concurrent runs (two schedules, a promotion by
  * hand) are never lost to each other.
  */
@@ -72,13 +92,25 @@ export async function recordDecision(artifactRoot: string, experiment: string, d
   try {
     const record = await readChampion(artifactRoot, experiment);
     if (record.history.some((d) => d.id === decision.id)) return record;
-    const current: ChampionEntry | undefined = decision.promoted
-      ? { ...decision.challenger, promotedAt: decision.at, by: decision.by }
-      : record.current;
-    const next = { experiment, ...(current ? { current } : {}), history: [...record.history, decision] };
+    const recorded: PromotionDecision = sameModel(record.current, decision.champion)
+      ? decision
+      : { ...decision, promoted: false, stale: { current: record.current ? pick(record.current) : null } };
+    const current: ChampionEntry | undefined = recorded.promoted ? { ...decision.challenger, promotedAt: decision.at, by: decision.by } : record.current;
+    const next = { experiment, ...(current ? { current } : {}), history: [...record.history, recorded] };
     await writeJsonAtomically(record.file, next);
     return { ...next, file: record.file };
   } finally {
     await unlock();
   }
+}
+
+/** Whether the registry's champion is the model a decision judged (by digest; by folder for entries from before digests). */
+function sameModel(current: ChampionEntry | undefined, judged: JudgedModel | undefined): boolean {
+  if (!current || !judged) return current === judged;
+  if (current.model !== judged.model) return false;
+  return current.manifest && judged.manifest ? current.manifest.digest === judged.manifest.digest : current.run === judged.run;
+}
+
+function pick({ model, run, promotedAt, by }: ChampionEntry): Pick<ChampionEntry, 'model' | 'run' | 'promotedAt' | 'by'> {
+  return { model, run, promotedAt, by };
 }

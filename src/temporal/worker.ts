@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { rootsFromEnv, workerRoots, type Roots } from '../config/roots.js';
 import { ORCHESTRATION_TASK_QUEUE } from './connection.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
@@ -29,6 +30,9 @@ export interface EpochalWorkerOptions {
   artifactRoot?: string;
   /** Folder relative config paths resolve against (default: the working folder). */
   cwd?: string;
+  /** Folders the worker may read from / write to (default: $EPOCHAL_READ_ROOTS / $EPOCHAL_WRITE_ROOTS, else the working folder and the artifact root; see `config/roots.ts`). */
+  readRoots?: readonly string[];
+  writeRoots?: readonly string[];
   /** A prebuilt workflow bundle (tests bundle once for the whole suite); bundled from source when absent. */
   workflowBundlePath?: string;
 }
@@ -36,6 +40,8 @@ export interface EpochalWorkerOptions {
 /** The workers of one process, run and stopped together. */
 export interface EpochalWorkers {
   workers: Worker[];
+  /** Where these workers' jobs may read and write. */
+  roots: Roots;
   /** Runs until shutdown (Ctrl-C / SIGTERM, or `shutdown()`). */
   run(): Promise<void>;
   /** Runs while `work` is pending, then shuts down. */
@@ -52,7 +58,10 @@ export function defaultArtifactRoot(cwd = process.cwd()): string {
 export async function createEpochalWorkers(options: EpochalWorkerOptions): Promise<EpochalWorkers> {
   await ensureSearchAttributes(options.connection, options.namespace);
   const cwd = options.cwd ?? process.cwd();
-  const activities = createActivities({ artifactRoot: options.artifactRoot ?? defaultArtifactRoot(cwd), cwd });
+  const artifactRoot = options.artifactRoot ?? defaultArtifactRoot(cwd);
+  const env = rootsFromEnv();
+  const roots = workerRoots({ cwd, artifactRoot, read: options.readRoots ?? env.read, write: options.writeRoots ?? env.write });
+  const activities = createActivities({ artifactRoot, cwd, roots });
   const common = { connection: options.connection, namespace: options.namespace, activities };
   const workers: Worker[] = [];
   const orchestration = options.taskQueue === undefined ? ORCHESTRATION_TASK_QUEUE : options.taskQueue;
@@ -85,6 +94,7 @@ export async function createEpochalWorkers(options: EpochalWorkerOptions): Promi
   if (workers.length === 0) throw new Error('A worker must serve the orchestration task queue, the training task queue, or both.');
   return {
     workers,
+    roots,
     run: async () => {
       await Promise.all(workers.map((worker) => worker.run()));
     },

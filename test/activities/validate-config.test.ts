@@ -15,7 +15,7 @@ async function validateAs(
   trainParams: string,
   artifactRoot: string,
 ): Promise<ValidatedConfig> {
-  const { validateConfig } = createActivities({ artifactRoot, cwd: '/' });
+  const { validateConfig } = createActivities({ artifactRoot, cwd: '/', roots: { read: [tmpdir()], write: [tmpdir()] } });
   const env = new MockActivityEnvironment({ workflowExecution: execution, attempt }, { logger: new DefaultLogger('ERROR') });
   return env.run(validateConfig, { trainParams, runId: execution.workflowId });
 }

@@ -34,12 +34,13 @@ export interface WorkerContext {
 
 /**
  * Runs `body` while real Epochal workers poll task queues of their own (orchestration and training), with
- * a fresh artifact root unless `artifactRoot` shares one between runs.
+ * a fresh artifact root unless `artifactRoot` shares one between runs, and the suite's roots
+ * (the checkout and the temp folder, see vitest.config.ts) unless `readRoots`/`writeRoots` narrow them.
  */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   body: (context: WorkerContext) => Promise<T>,
-  options: { artifactRoot?: string } = {},
+  options: { artifactRoot?: string; readRoots?: string[]; writeRoots?: string[] } = {},
 ): Promise<T> {
   const { namespace, workflowBundlePath } = inject('temporal');
   const taskQueue = `test-${randomUUID()}`;
@@ -52,6 +53,8 @@ export async function withWorker<T>(
     trainingTaskQueue,
     artifactRoot,
     workflowBundlePath,
+    ...(options.readRoots ? { readRoots: options.readRoots } : {}),
+    ...(options.writeRoots ? { writeRoots: options.writeRoots } : {}),
   });
   return workers.runUntil(body({ client: env.client, taskQueue, trainingTaskQueue, artifactRoot }));
 }

@@ -1,6 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCheckpoint } from '../../src/checkpoint/checkpoint.js';
@@ -107,5 +107,19 @@ describe('pretrained weights', () => {
     await expect(loadPretrained(build(fineTunedNet()), empty, 'partial')).rejects.toThrow(
       /Cannot read pretrained weights from .*Point fineTune\.pretrained\.path at an Epochal checkpoint or a tfjs model folder/,
     );
+  });
+
+  it('never read a weight file that model.json places outside its folder', async () => {
+    const { dir } = await pretrainedCheckpoint();
+    const secret = join(await mkdtemp(join(tmpdir(), 'epochal-secret-')), 'secret.bin');
+    await writeFile(secret, 'API_KEY=hunter2');
+    const modelJson = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    modelJson.weightsManifest[0]!.paths = [relative(dir, secret)];
+    await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
+    await rm(join(dir, 'manifest.json')); // a plain tfjs model folder (a checkpoint's manifest would catch the edit first)
+    const error = await loadPretrained(build(pretrainedNet(), 5), dir, 'strict').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WeightsError);
+    expect((error as Error).message).toContain(`${join(dir, 'model.json')} names a weight file outside its folder at weightsManifest[0].paths[0]; it was not read.`);
+    expect((error as Error).message).not.toContain('hunter2');
   });
 });

@@ -2,14 +2,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readChampion, recordDecision, type PromotionDecision } from '../../src/registry/champion.js';
+import { readChampion, recordDecision, type JudgedModel, type PromotionDecision } from '../../src/registry/champion.js';
 
-const decision = (id: string, promoted: boolean, model = `/models/${id}`): PromotionDecision => ({
+const judged = (run: string): JudgedModel => ({ model: `/models/${run}`, run, metrics: { cohenKappa: 0.5 }, manifest: { digest: `digest-of-${run}`, files: {} } });
+
+const decision = (id: string, promoted: boolean, against?: string): PromotionDecision => ({
   id,
   at: new Date().toISOString(),
   by: 'a test',
   promoted,
-  challenger: { model, run: id, metrics: { cohenKappa: 0.5 } },
+  challenger: judged(id),
+  ...(against ? { champion: judged(against) } : {}),
   reason: promoted ? 'better' : 'not better',
 });
 
@@ -18,9 +21,9 @@ describe('the champion registry', () => {
     const root = await mkdtemp(join(tmpdir(), 'epochal-registry-'));
     expect(await readChampion(root, 'exp')).toMatchObject({ experiment: 'exp', history: [], file: join(root, 'registry', 'exp.json') });
     await recordDecision(root, 'exp', decision('a', true));
-    await recordDecision(root, 'exp', decision('b', false));
+    await recordDecision(root, 'exp', decision('b', false, 'a'));
     const record = await readChampion(root, 'exp');
-    expect(record.current).toMatchObject({ model: '/models/a', run: 'a', by: 'a test' });
+    expect(record.current).toMatchObject({ model: '/models/a', run: 'a', by: 'a test', manifest: { digest: 'digest-of-a' } });
     expect(record.history.map((d) => [d.id, d.promoted])).toEqual([['a', true], ['b', false]]);
   });
 
@@ -36,5 +39,34 @@ describe('the champion registry', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => recordDecision(root, 'exp', decision(`run-${i}`, i % 2 === 0))));
     const record = await readChampion(root, 'exp');
     expect(record.history.map((d) => d.id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `run-${i}`).sort());
+  });
+
+  it('a promotion judged against a champion replaced meanwhile is recorded as stale, and the newer champion stays', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'epochal-registry-'));
+    await recordDecision(root, 'exp', decision('a', true));
+    await recordDecision(root, 'exp', decision('b', true, 'a')); // b beat a
+    const late = await recordDecision(root, 'exp', decision('c', true, 'a')); // c also beat a, but a is gone
+    expect(late.current).toMatchObject({ run: 'b' });
+    expect(late.history.at(-1)).toMatchObject({ id: 'c', promoted: false, stale: { current: { model: '/models/b', run: 'b', by: 'a test' } } });
+  });
+
+  it('a champion with the same folder but other bytes is another champion', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'epochal-registry-'));
+    await recordDecision(root, 'exp', decision('a', true));
+    const repromoted = { ...judged('a'), manifest: { digest: 'digest-of-a-edited', files: {} } };
+    const stale = await recordDecision(root, 'exp', { ...decision('d', true), champion: repromoted });
+    expect(stale.current).toMatchObject({ run: 'a', manifest: { digest: 'digest-of-a' } });
+    expect(stale.history.at(-1)).toMatchObject({ id: 'd', promoted: false, stale: { current: { run: 'a' } } });
+  });
+
+  it('of two first promotions racing, one becomes the champion and the other is stale', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'epochal-registry-'));
+    await Promise.all([recordDecision(root, 'exp', decision('x', true)), recordDecision(root, 'exp', decision('y', true))]);
+    const record = await readChampion(root, 'exp');
+    const [first, second] = record.history;
+    expect(first).toMatchObject({ promoted: true });
+    expect(first!.stale).toBeUndefined();
+    expect(second).toMatchObject({ promoted: false, stale: { current: { run: first!.id } } });
+    expect(record.current!.run).toBe(first!.id);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -11,44 +11,11 @@ import { openDataset } from '../../src/data/registry.js';
 import { resolveModel } from '../../src/infer/model-package.js';
 import { buildModel } from '../../src/model/build.js';
 import { loadPretrained } from '../../src/model/pretrained.js';
-import type { batchInference, BatchInferenceResult } from '../../workflows/batch-inference.js';
 import type { retrainingPipeline } from '../../workflows/retraining-pipeline.js';
 import { copySample, editJson, quickSleepnet } from '../helpers/configs.js';
 import { epochal } from '../helpers/processes.js';
-import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
-
-const SOURCE = { type: 'syntheticEcg', subjects: 5, nightEpochs: { min: 20, max: 40 }, samplingRateHz: 32, epochSeconds: 30, additionalFeatures: 8, seed: 99 };
-
-/** An infer_params.json scoring SOURCE with `model`, two nights per shard, on this test's training queue. */
-async function inferJob(context: WorkerContext, model: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<{ file: string; output: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'epochal-infer-'));
-  const output = join(dir, 'out');
-  const file = join(dir, 'infer_params.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      model,
-      data: { source: SOURCE, inputs: { ecg: 'ecg', additional: 'additional', epoch_mask: 'mask' } },
-      output: { format: 'csv', path: output, probabilities: true },
-      batchSize: 2,
-      shardSize: 2,
-      parallelism: 2,
-      backend: 'wasm',
-      taskQueue: context.trainingTaskQueue,
-      artifactRoot: context.artifactRoot,
-      ...extra,
-    }),
-  );
-  return { file, output };
-}
-
-function infer(context: WorkerContext, inferParams: string): Promise<BatchInferenceResult> {
-  return context.client.workflow.execute<typeof batchInference>('batchInference', {
-    taskQueue: context.taskQueue,
-    workflowId: `infer-${randomUUID()}`,
-    args: [{ inferParams }],
-  });
-}
+import { infer, inferJob, SOURCE } from '../helpers/inference.js';
+import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
 
 /** CSV rows as objects. */
 function parseCsv(text: string): Record<string, string>[] {
@@ -129,12 +96,13 @@ describe('batchInference', () => {
     });
   }, 180_000);
 
-  it('reuses finished shard outputs when run again, writes nothing twice, and leaves no stale shard files', async () => {
+  it('run again under its id, reuses finished shard outputs, writes nothing twice, and leaves no stale shard files', async () => {
     await withWorker(env(), async (context) => {
       const trained = await runPipeline(context, { trainParams });
       const { file, output } = await inferJob(context, { type: 'checkpoint', path: trained.training.checkpoint });
-      const first = await infer(context, file);
-      const again = await infer(context, file);
+      const jobId = `infer-${randomUUID()}`;
+      const first = await infer(context, file, jobId);
+      const again = await infer(context, file, jobId);
       expect(first.shards.every((s) => !s.reused)).toBe(true);
       expect(again.shards.every((s) => s.reused)).toBe(true);
       expect(again.shards.map((s) => s.sha256)).toEqual(first.shards.map((s) => s.sha256));
@@ -143,9 +111,10 @@ describe('batchInference', () => {
       await editJson(file, (job) => {
         job.shardSize = 5;
       });
-      const fewer = await infer(context, file);
+      await writeFile(join(output, 'part-00009.csv'), 'a file of the user’s that looks like a shard\n');
+      const fewer = await infer(context, file, jobId);
       expect(fewer.shards).toHaveLength(1);
-      expect((await readdir(output)).sort()).toEqual(['manifest.json', 'part-00000.csv', 'part-00000.csv.done.json']);
+      expect((await readdir(output)).sort()).toEqual(['.epochal-job.json', 'manifest.json', 'part-00000.csv', 'part-00000.csv.done.json', 'part-00009.csv']);
     });
   }, 180_000);
 
@@ -192,6 +161,17 @@ describe('batchInference', () => {
       const rows = (await Promise.all(result.shards.map((s) => readFile(s.file, 'utf8')))).flatMap((text) => text.trim().split('\n').map((line) => JSON.parse(line) as { id: string; class: string }));
       expect(rows.map((r) => r.id)).toEqual(csvIds);
       expect(rows.every((r) => typeof r.class === 'string')).toBe(true);
+
+      // Weights nobody promoted, put in the champion's folder, are never scored as the champion.
+      const weights = join(retrained.current!.model, 'weights.bin');
+      const bytes = await readFile(weights);
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+      await writeFile(weights, bytes);
+      const tampered = await infer(context, join(dir, 'infer_params.json')).catch((e: unknown) => e);
+      const failure = (tampered as WorkflowFailedError).cause as ApplicationFailure;
+      expect(failure).toMatchObject({ type: 'ModelChanged', nonRetryable: true });
+      expect(failure.message).toContain(`The model in ${retrained.current!.model} is not the champion of machine-state that was recorded`);
+      expect(failure.message).toContain('changed: weights.bin');
     });
   }, 180_000);
 

@@ -9,7 +9,8 @@ import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { resolveModel } from '../../infer/model-package.js';
-import { readChampion, recordDecision } from '../../registry/champion.js';
+import { readChampion, recordDecision, type ChampionEntry, type JudgedModel } from '../../registry/champion.js';
+import { modelManifest } from '../../registry/model-digest.js';
 import { defaultArtifactRoot } from '../../temporal/worker.js';
 import { print } from '../shared.js';
 
@@ -32,6 +33,9 @@ async function testMetrics(modelDir: string): Promise<Record<string, number>> {
   }
 }
 
+/** A registry entry as a decision judged it. */
+const judged = ({ model, run, metrics, manifest }: ChampionEntry): JudgedModel => ({ model, run, metrics, ...(manifest ? { manifest } : {}) });
+
 export function registerChampion(program: Command): void {
   const champion = program.command('champion').description("An experiment's champion model and its promotion history");
 
@@ -49,9 +53,11 @@ export function registerChampion(program: Command): void {
       print.ok(`${experiment}: ${record.current.model}`);
       print.field('run', record.current.run);
       print.field('metrics', metricsText(record.current.metrics));
+      print.field('digest', record.current.manifest?.digest ?? 'none recorded (promoted before digests were kept): promote it again to pin it');
       print.field('promoted', `${record.current.promotedAt} by ${record.current.by}`);
       for (const decision of record.history) {
-        print.field(decision.promoted ? 'promoted' : 'kept', `${decision.at} ${decision.challenger.run}: ${decision.reason}`);
+        const stale = decision.stale ? ` (stale: judged against a champion since replaced by ${decision.stale.current?.model ?? 'none'}; changed nothing)` : '';
+        print.field(decision.stale ? 'stale' : decision.promoted ? 'promoted' : 'kept', `${decision.at} ${decision.challenger.run}: ${decision.reason}${stale}`);
       }
     });
 
@@ -66,18 +72,25 @@ export function registerChampion(program: Command): void {
       const artifactRoot = flags.artifactRoot ?? defaultArtifactRoot();
       const path = resolve(model);
       await resolveModel({ type: 'exported', path }, artifactRoot); // an Epochal model package, or a clear error
+      const manifest = await modelManifest(path);
       const before = await readChampion(artifactRoot, experiment);
       const at = new Date().toISOString();
       const run = basename(dirname(path));
-      await recordDecision(artifactRoot, experiment, {
+      const recorded = await recordDecision(artifactRoot, experiment, {
         id: `manual-${at}`,
         at,
         by: `${userInfo().username} (epochal champion promote)`,
         promoted: true,
-        challenger: { model: path, run, metrics: await testMetrics(path) },
-        ...(before.current ? { champion: { model: before.current.model, run: before.current.run, metrics: before.current.metrics } } : {}),
+        challenger: { model: path, run, metrics: await testMetrics(path), manifest },
+        ...(before.current ? { champion: judged(before.current) } : {}),
         reason: flags.reason,
       });
+      const decision = recorded.history[recorded.history.length - 1]!;
+      if (decision.stale) {
+        print.warn(`${experiment}: another promotion landed first (${decision.stale.current?.model ?? 'none'}); nothing changed. Run the command again to promote over it.`);
+        process.exitCode = 1;
+        return;
+      }
       print.ok(`${experiment}: ${path} is the champion${before.current ? ` (was ${before.current.model})` : ''}.`);
     });
 }

@@ -14,6 +14,8 @@ interface WorkerFlags {
   artifactRoot?: string;
   backend?: string;
   plugins?: string[];
+  readRoot?: string[];
+  writeRoot?: string[];
 }
 
 export function registerWorker(program: Command): void {
@@ -22,6 +24,8 @@ export function registerWorker(program: Command): void {
     .option('--training-task-queue <name>', 'training task queue to poll ("none" to serve orchestration only)', TRAINING_TASK_QUEUE)
     .option('--artifact-root <dir>', 'default folder for run artifacts (default: $EPOCHAL_ARTIFACT_ROOT or ./runs)')
     .option('--backend <name>', `run every model on this TensorFlow.js backend, whatever configs ask (sets ${BACKEND_ENV_VAR}): ${BACKEND_REQUESTS.join(', ')}`)
+    .option('--read-root <dirs...>', 'folders jobs may read data, configs and models from (default: $EPOCHAL_READ_ROOTS, else the working folder and the artifact root)')
+    .option('--write-root <dirs...>', 'folders jobs may write artifacts and outputs to (default: $EPOCHAL_WRITE_ROOTS, else the working folder and the artifact root)')
     .option('--plugins <modules...>', 'ES modules that register custom datasets (see README, "Custom datasets")')
     .action(async (flags: WorkerFlags) => {
       if (flags.backend) process.env[BACKEND_ENV_VAR] = flags.backend;
@@ -38,10 +42,14 @@ export function registerWorker(program: Command): void {
           taskQueue: queue(flags.taskQueue),
           trainingTaskQueue: queue(flags.trainingTaskQueue),
           artifactRoot,
+          ...(flags.readRoot ? { readRoots: flags.readRoot } : {}),
+          ...(flags.writeRoot ? { writeRoots: flags.writeRoot } : {}),
         });
         const served = [flags.taskQueue, flags.trainingTaskQueue].filter((name) => name !== 'none').map((name) => `"${name}"`);
         print.ok(`Worker polling task queue${served.length > 1 ? 's' : ''} ${served.join(' and ')} on ${clusterConfig(cluster).address} (namespace ${namespace})`);
         print.field('artifacts', artifactRoot);
+        print.field('reads from', workers.roots.read.join(', '));
+        print.field('writes to', workers.roots.write.join(', '));
         if (flags.trainingTaskQueue !== 'none') await printBackend(Boolean(flags.backend));
         if (datasets.length > 0) print.field('datasets', datasets.join(', '));
         await workers.run();
