@@ -6,6 +6,8 @@ export interface ActivityDeps {
   roots: Roots;
   /** Default artifact root (`runs/`); a train_params `artifactRoot` overrides it. */
   artifactRoot: string;
+  /** Payloads are encrypted (a codec key is configured): config values and metrics stay out of search attributes, which the server stores in plaintext. */
+  encrypted?: boolean;
   /** Folder that relative config paths given to a workflow resolve against. */
   cwd: string;
 }

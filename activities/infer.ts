@@ -29,6 +29,8 @@ export type { ShardOutput } from '../src/infer/score.js';
 /** A validated job with its model pinned. */
 export interface InferencePlan {
   infer: InferParams;
+  /** Whether the experiment may go into search attributes (false when payloads are encrypted). */
+  searchable?: boolean;
   /** The job that owns the output folder; every write checks it (absent in jobs planned before output folders were owned). */
   owner?: FolderOwner;
   artifactRoot: string;
@@ -51,7 +53,7 @@ export function planInferenceActivity(deps: ActivityDeps) {
     const { digest } = await modelManifest(model.weights);
     const type = infer.model.type === 'checkpoint' ? 'checkpoint' : 'exported';
     await claimOutputFolder(infer.output.path, input.owner);
-    return { infer, owner: input.owner, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest } };
+    return { infer, owner: input.owner, searchable: !deps.encrypted, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest } };
   };
 }
 

@@ -25,6 +25,8 @@ export interface RetrainingPlan {
   heartbeatTimeoutSeconds: number;
   /** The registry file (for people). */
   registry: string;
+  /** Whether the experiment may go into search attributes (false when payloads are encrypted). */
+  searchable?: boolean;
   champion?: ChampionEntry;
 }
 
@@ -42,6 +44,7 @@ export function retrainingPlanActivity(deps: ActivityDeps) {
       trainingTaskQueue: taskQueue,
       heartbeatTimeoutSeconds,
       registry: record.file,
+      searchable: !deps.encrypted,
       ...(record.current ? { champion: record.current } : {}),
     };
   };

@@ -42,6 +42,8 @@ export interface ValidatedConfig {
   reused: boolean;
   /** The workflow that owns the run folder; every later stage checks it before writing. */
   owner?: RunOwner;
+  /** Whether config values and metrics may go into search attributes (false when payloads are encrypted). */
+  searchable?: boolean;
 }
 
 /** What the later stages of a run need of its validated config. */
@@ -80,6 +82,7 @@ export function validateConfigActivity(deps: ActivityDeps) {
       plan: trainingPlan((await loadTrainConfig(snapshot.train.path)).train), // from the snapshot: what the run will use
       reused,
       ...(input.owner ? { owner: input.owner } : {}),
+      searchable: !deps.encrypted,
     };
   };
 }

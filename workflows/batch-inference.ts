@@ -39,7 +39,7 @@ export async function batchInference(input: BatchInferenceInput): Promise<BatchI
   const owner = { workflowId, firstRunId: firstExecutionRunId };
   const plan = await timed('plan', surfaceUserErrors(activities.planInference({ inferParams: input.inferParams, owner })));
   const { requested } = plan.model;
-  upsertSearchAttributes([{ key: STAGE, value: 'preparing' }, ...(requested.type === 'champion' ? [{ key: EXPERIMENT, value: requested.experiment }] : [])]);
+  upsertSearchAttributes([{ key: STAGE, value: 'preparing' }, ...(requested.type === 'champion' && plan.searchable !== false ? [{ key: EXPERIMENT, value: requested.experiment }] : [])]);
   progress.phase = 'preparing';
   const data: InferenceInput = await timed('prepare', surfaceUserErrors(activities.prepareInference(plan)));
   Object.assign(progress, { phase: 'scoring', shards: data.shards.length, records: data.records });

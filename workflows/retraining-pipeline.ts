@@ -51,7 +51,7 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
   const plan = await surfaceUserErrors(activities.retrainingPlan({ trainParams: input.trainParams }));
   const queue = input.trainingTaskQueue ?? plan.trainingTaskQueue;
   upsertSearchAttributes([
-    { key: EXPERIMENT, value: plan.experiment },
+    ...(plan.searchable !== false ? [{ key: EXPERIMENT, value: plan.experiment }] : []),
     { key: STAGE, value: 'training' },
   ]);
 

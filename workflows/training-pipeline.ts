@@ -130,10 +130,12 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     const timed = stageTimer(timings);
     enter('validating', 'validateConfig', 'Validating configs…');
     const validated = await timed('validateConfig', surfaceUserErrors(activities.validateConfig({ trainParams: input.trainParams, runId, owner: runOwner(), ...(input.warmStart ? { warmStart: input.warmStart } : {}) })));
-    upsertSearchAttributes([
-      { key: EXPERIMENT, value: validated.experiment },
-      { key: MODEL, value: validated.model },
-    ]);
+    if (validated.searchable !== false) {
+      upsertSearchAttributes([
+        { key: EXPERIMENT, value: validated.experiment },
+        { key: MODEL, value: validated.model },
+      ]);
+    }
     enter('preparing', 'prepareData', 'Preparing data…');
     const data = await timed('prepareData', surfaceUserErrors(activities.prepareData(validated)));
     enter('building', 'buildModel', `Building ${validated.model}…`);
@@ -182,7 +184,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     state.earlyStopped = chunk.earlyStopped;
     if (chunk.backend) state.trainedWith = { backend: chunk.backend, memory: chunk.memory };
     const best = bestOf(state);
-    if (best) upsertSearchAttributes([{ key: BEST_METRIC, value: best.value }]);
+    if (best && state.validated.searchable !== false) upsertSearchAttributes([{ key: BEST_METRIC, value: best.value }]);
     chunksThisRun += 1;
     const moreToDo = state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped;
     if (moreToDo && (workflowInfo().continueAsNewSuggested || (input.chunksPerRun !== undefined && chunksThisRun >= input.chunksPerRun))) {

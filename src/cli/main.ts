@@ -10,6 +10,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerInfer } from './commands/infer.js';
 import { registerChampion } from './commands/champion.js';
+import { registerCodec } from './commands/codec.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
@@ -35,6 +36,7 @@ for (const register of [
   registerDev,
   registerDemo,
   registerProvision,
+  registerCodec,
 ]) {
   register(program);
 }

@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { epochalDataConverter } from './codec/data-converter.js';
 
 /** The default orchestration task queue: validation, data preparation and model building run here. */
 export const ORCHESTRATION_TASK_QUEUE = 'epochal';
@@ -36,7 +37,8 @@ export function clusterConfig(options: ClusterOptions = {}) {
 export async function connectClient(options: ClusterOptions = {}): Promise<Client> {
   const { connectionOptions, namespace } = clusterConfig(options);
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace });
+  const { encrypted: _, ...dataConverter } = await epochalDataConverter();
+  return new Client({ connection, namespace, dataConverter });
 }
 
 /** A native connection for workers. */

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -65,7 +65,8 @@ async function startFromCli(cli: TemporalCli, options: DevServerOptions): Promis
   const port = options.port ?? (await getPort());
   const ui = options.ui ?? true;
   const uiPort = ui ? (options.uiPort ?? (await getPort({ port: port + 1000 }))) : undefined;
-  if (options.dbFile) await mkdir(dirname(options.dbFile), { recursive: true });
+  if (options.dbFile) await keepPrivate(options.dbFile);
+  if (options.logFile) await keepPrivate(options.logFile);
 
   const args = [
     'server',
@@ -82,7 +83,7 @@ async function startFromCli(cli: TemporalCli, options: DevServerOptions): Promis
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeFlags(),
   ];
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = withPrivateFiles(() => spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const output = captureOutput(child, options.logFile);
   const stopOnExit = () => child.kill('SIGKILL');
   process.once('exit', stopOnExit);
@@ -110,7 +111,8 @@ async function startFromSdkDownload(options: DevServerOptions): Promise<DevServe
   options.log?.('No Temporal CLI found and no Go to build one: using the Temporal SDK download (needs internet).');
   const namespace = options.namespace ?? 'default';
   const ui = options.ui ?? true;
-  const env = await TestWorkflowEnvironment.createLocal({
+  if (options.dbFile) await keepPrivate(options.dbFile);
+  const env = await withPrivateFiles(() => TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'cached-download', downloadDir: join(defaultCacheDir(), 'sdk-download') },
       ip: options.ip ?? '127.0.0.1',
@@ -121,7 +123,7 @@ async function startFromSdkDownload(options: DevServerOptions): Promise<DevServe
       ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
       searchAttributes: [...EPOCHAL_SEARCH_ATTRIBUTES],
     },
-  });
+  }));
   const [host, port] = env.address.split(':');
   return {
     address: env.address,
@@ -179,9 +181,40 @@ async function waitUntilServing(
 }
 
 /** Keeps the last lines of the server's output for error messages, and copies it to `logFile`. */
+/**
+ * Workflow history holds configs, paths and metrics: the server's database
+ * and log are its owner's only. An existing file is narrowed to 0600; a new
+ * one is created so by the server itself, started with umask 077 (SQLite
+ * gives its journal files the database's mode).
+ */
+async function keepPrivate(file: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await chmod(file, 0o600).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+/**
+ * Runs `start` (which spawns the server) with umask 077, so the files the
+ * server creates are its owner's only; for an asynchronous start, until it settles.
+ */
+function withPrivateFiles<T>(start: () => T): T {
+  const previous = process.umask(0o077);
+  let result: T;
+  try {
+    result = start();
+  } catch (error) {
+    process.umask(previous);
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => process.umask(previous)) as T;
+  process.umask(previous);
+  return result;
+}
+
 function captureOutput(child: ChildProcess, logFile?: string): () => string {
   let tail = '';
-  const file = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  const file = logFile ? createWriteStream(logFile, { flags: 'a', mode: 0o600 }) : undefined;
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4_000);
     file?.write(chunk);

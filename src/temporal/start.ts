@@ -21,10 +21,16 @@ export interface StartedRun {
   handle: WorkflowHandle<typeof trainingPipeline>;
 }
 
-/** Starts `trainingPipeline`; the id defaults to `<experiment>-<UTC timestamp>`. */
+/**
+ * Starts `trainingPipeline`; the id defaults to `<experiment>-<UTC timestamp>`.
+ * A client that encrypts payloads keeps the config out of what the server
+ * stores in plaintext: the id is `train-<UTC timestamp>` and no search
+ * attributes are set (the summary and details are payloads: encrypted).
+ */
 export async function startTrainingPipeline(client: Client, options: StartTrainingOptions): Promise<StartedRun> {
   const { train, net } = options.config;
-  const workflowId = options.workflowId ?? `${train.experiment}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const encrypted = encryptsPayloads(client);
+  const workflowId = options.workflowId ?? `${encrypted ? 'train' : train.experiment}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const handle = await client.workflow.start<typeof trainingPipeline>('trainingPipeline', {
     taskQueue: options.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
     workflowId,
@@ -36,10 +42,19 @@ export async function startTrainingPipeline(client: Client, options: StartTraini
       `**Data** ${train.data.source.type}, ${train.training.epochs} epochs, ${train.training.epochsPerChunk} per chunk  `,
       `**Config** ${options.config.sources.train.file ?? 'inline'} (sha256 ${options.config.sources.train.sha256.slice(0, 12)}…)`,
     ].join('\n'),
-    typedSearchAttributes: [
-      { key: EXPERIMENT, value: train.experiment },
-      { key: MODEL, value: net.name },
-    ],
+    ...(encrypted
+      ? {}
+      : {
+          typedSearchAttributes: [
+            { key: EXPERIMENT, value: train.experiment },
+            { key: MODEL, value: net.name },
+          ],
+        }),
   });
   return { workflowId, handle };
+}
+
+/** Whether `client` encrypts payloads (Epochal's codec is configured). */
+export function encryptsPayloads(client: Client): boolean {
+  return client.options.loadedDataConverter.payloadCodecs.length > 0;
 }

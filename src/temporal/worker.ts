@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { rootsFromEnv, workerRoots, type Roots } from '../config/roots.js';
+import { epochalDataConverter } from './codec/data-converter.js';
+import type { CodecKeys } from './codec/keys.js';
 import { ORCHESTRATION_TASK_QUEUE } from './connection.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
@@ -33,6 +35,8 @@ export interface EpochalWorkerOptions {
   /** Folders the worker may read from / write to (default: $EPOCHAL_READ_ROOTS / $EPOCHAL_WRITE_ROOTS, else the working folder and the artifact root; see `config/roots.ts`). */
   readRoots?: readonly string[];
   writeRoots?: readonly string[];
+  /** Payload encryption keys (default: the environment's, see `codec/keys.ts`; none: payloads as they are). */
+  codecKeys?: CodecKeys;
   /** A prebuilt workflow bundle (tests bundle once for the whole suite); bundled from source when absent. */
   workflowBundlePath?: string;
 }
@@ -40,6 +44,8 @@ export interface EpochalWorkerOptions {
 /** The workers of one process, run and stopped together. */
 export interface EpochalWorkers {
   workers: Worker[];
+  /** Whether payloads are encrypted (a codec key is configured). */
+  encrypted: boolean;
   /** Where these workers' jobs may read and write. */
   roots: Roots;
   /** Runs until shutdown (Ctrl-C / SIGTERM, or `shutdown()`). */
@@ -61,8 +67,9 @@ export async function createEpochalWorkers(options: EpochalWorkerOptions): Promi
   const artifactRoot = options.artifactRoot ?? defaultArtifactRoot(cwd);
   const env = rootsFromEnv();
   const roots = workerRoots({ cwd, artifactRoot, read: options.readRoots ?? env.read, write: options.writeRoots ?? env.write });
-  const activities = createActivities({ artifactRoot, cwd, roots });
-  const common = { connection: options.connection, namespace: options.namespace, activities };
+  const { encrypted, ...dataConverter } = await epochalDataConverter(options.codecKeys);
+  const activities = createActivities({ artifactRoot, cwd, roots, encrypted });
+  const common = { connection: options.connection, namespace: options.namespace, activities, dataConverter };
   const workers: Worker[] = [];
   const orchestration = options.taskQueue === undefined ? ORCHESTRATION_TASK_QUEUE : options.taskQueue;
   if (orchestration !== false) {
@@ -94,6 +101,7 @@ export async function createEpochalWorkers(options: EpochalWorkerOptions): Promi
   if (workers.length === 0) throw new Error('A worker must serve the orchestration task queue, the training task queue, or both.');
   return {
     workers,
+    encrypted,
     roots,
     run: async () => {
       await Promise.all(workers.map((worker) => worker.run()));

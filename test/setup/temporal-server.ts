@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { findTemporalCli } from '../../src/temporal/cli-binary.js';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec/data-converter.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker.js';
 
@@ -34,7 +35,7 @@ export default async function setup(project: TestProject) {
     ui: false,
     logFile: join(scratch, 'temporal-server.log'),
   });
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
   const workflowBundlePath = join(scratch, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, code);
   project.provide('temporal', {

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
 import { ORCHESTRATION_TASK_QUEUE, connectClient } from '../../temporal/connection.js';
 import { EXPERIMENT } from '../../../workflows/search-attributes.js';
+import { encryptsPayloads } from '../../temporal/start.js';
 import type { retrainingPipeline } from '../../../workflows/retraining-pipeline.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
 
@@ -87,7 +88,7 @@ export function registerSchedule(program: Command): void {
             workflowId: `retrain-${flags.id}`,
             taskQueue: flags.taskQueue,
             args: [{ trainParams: resolve(flags.train), ...(flags.trainingTaskQueue ? { trainingTaskQueue: flags.trainingTaskQueue } : {}) }],
-            typedSearchAttributes: [{ key: EXPERIMENT, value: train.experiment }],
+            ...(encryptsPayloads(client) ? {} : { typedSearchAttributes: [{ key: EXPERIMENT, value: train.experiment }] }),
             staticSummary: `Retrain ${train.experiment} (schedule ${flags.id})`,
           },
           policies: {

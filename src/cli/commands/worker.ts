@@ -50,6 +50,7 @@ export function registerWorker(program: Command): void {
         print.field('artifacts', artifactRoot);
         print.field('reads from', workers.roots.read.join(', '));
         print.field('writes to', workers.roots.write.join(', '));
+        print.field('payloads', workers.encrypted ? 'encrypted (AES-256-GCM; epochal codec-server lets the Web UI read them)' : 'not encrypted (set EPOCHAL_CODEC_KEYS to encrypt them)');
         if (flags.trainingTaskQueue !== 'none') await printBackend(Boolean(flags.backend));
         if (datasets.length > 0) print.field('datasets', datasets.join(', '));
         await workers.run();
