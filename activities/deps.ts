@@ -8,6 +8,8 @@ export interface ActivityDeps {
   artifactRoot: string;
   /** Payloads are encrypted (a codec key is configured): config values and metrics stay out of search attributes, which the server stores in plaintext. */
   encrypted?: boolean;
+  /** Heap of the process that prepares data, in MB (default: `stageMemoryMb()`). */
+  stageMemoryMb?: number;
   /** Folder that relative config paths given to a workflow resolve against. */
   cwd: string;
 }

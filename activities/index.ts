@@ -18,7 +18,7 @@ export type { ActivityDeps } from './deps.js';
 export type { ValidateConfigInput, ValidatedConfig } from './validate-config.js';
 export type { BuiltModel } from './build-model.js';
 export type { PreparedRef } from './prepare-data.js';
-export type { ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
+export type { ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
 export type { Evaluation, SplitEvaluation } from './evaluate.js';
 export type { ExportResult } from './export-model.js';
 export type { ChampionEntry, EvaluateChampionInput, PromotionDecision, RetrainingPlan } from './retraining.js';
@@ -28,13 +28,13 @@ export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInp
 export function createActivities(deps: ActivityDeps) {
   return {
     validateConfig: mapFailures(validateConfigActivity(deps)),
-    prepareData: mapFailures(prepareDataActivity()),
+    prepareData: mapFailures(prepareDataActivity(deps)),
     buildModel: mapFailures(buildModelActivity()),
     trainChunk: mapFailures(trainChunkActivity()),
     evaluate: mapFailures(evaluateActivity()),
     exportModel: mapFailures(exportModelActivity()),
     planInference: mapFailures(planInferenceActivity(deps)),
-    prepareInference: mapFailures(prepareInferenceActivity()),
+    prepareInference: mapFailures(prepareInferenceActivity(deps)),
     inferShard: mapFailures(inferShardActivity()),
     finishInference: mapFailures(finishInferenceActivity()),
     retrainingPlan: mapFailures(retrainingPlanActivity(deps)),

@@ -17,7 +17,8 @@ import type { FolderOwner } from '../src/artifacts/folder-claim.js';
 import { resolveModel } from '../src/infer/model-package.js';
 import { checkOutputOwner, claimOutputFolder, removeStaleOutputs } from '../src/infer/output-folder.js';
 import { modelManifest, verifyModel } from '../src/registry/model-digest.js';
-import { prepareInferenceInput, type InferenceInput } from '../src/infer/prepare-input.js';
+import type { InferenceInput } from '../src/infer/prepare-input.js';
+import { prepareInferenceInProcess } from '../src/pipeline/stage-process.js';
 import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src/infer/score.js';
 import { scoreShardInProcess } from '../src/train/process.js';
 import type { ActivityDeps } from './deps.js';
@@ -57,14 +58,20 @@ export function planInferenceActivity(deps: ActivityDeps) {
   };
 }
 
-export function prepareInferenceActivity() {
+export function prepareInferenceActivity(deps: Pick<ActivityDeps, 'stageMemoryMb'>) {
   return async function prepareInference(plan: InferencePlan): Promise<InferenceInput> {
     const model = await plannedModel(plan);
     const context = Context.current();
-    return prepareInferenceInput(plan.infer.data.source, plan.infer.data.inputs, model.preprocessing, {
-      cacheRoot: join(plan.artifactRoot, 'prepared-inference'),
-      shardSize: plan.infer.shardSize,
+    const task = {
+      source: plan.infer.data.source,
+      inputs: plan.infer.data.inputs,
+      preprocessing: model.preprocessing,
+      options: { cacheRoot: join(plan.artifactRoot, 'prepared-inference'), shardSize: plan.infer.shardSize },
+    };
+    return prepareInferenceInProcess(task, {
+      ...(deps.stageMemoryMb ? { heapMb: deps.stageMemoryMb } : {}),
       onProgress: (done, total) => context.heartbeat({ records: done, total }),
+      signal: context.cancellationSignal,
     });
   };
 }

@@ -6,7 +6,7 @@
  * worker shutdown save at the next step boundary and fail the attempt, to be
  * resumed from that save.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ownedRunFolder } from '../src/artifacts/run-owner.js';
@@ -34,7 +34,12 @@ export interface TrainChunkInput {
   unfrozen: string[];
   learningRate: number;
   earlyStopping: EarlyStoppingState;
+  /** The chunk that wrote `committed` (its inputs): trained again when `committed` turns out corrupt. */
+  previous?: ChunkInputs;
 }
+
+/** What decides what a chunk computes (with the run's config). */
+export type ChunkInputs = Pick<TrainChunkInput, 'committed' | 'fromEpoch' | 'untilEpoch' | 'unfrozen' | 'learningRate' | 'earlyStopping'>;
 
 /** What a training attempt heartbeats; a retry reads it back. */
 export interface TrainingHeartbeat {
@@ -49,7 +54,9 @@ export function trainChunkActivity() {
     const context = Context.current();
     const { checkpoints } = await ownedRunFolder(input.config);
     const lineage = chunkLineage(input);
-    const start = await resumePoint(checkpoints, input.committed, lineage, context.info.heartbeatDetails as TrainingHeartbeat | undefined);
+    const start =
+      (await resumePoint(checkpoints, input.committed, lineage, context.info.heartbeatDetails as TrainingHeartbeat | undefined)) ??
+      (await withLiveness(() => repairCommitted(checkpoints, input), () => ({ repairing: input.committed.path })));
 
     let details: TrainingHeartbeat = { epoch: 0, step: input.committed.step, checkpoint: start };
     const beat = () => context.heartbeat(details);
@@ -66,7 +73,7 @@ export function trainChunkActivity() {
             untilEpoch: input.untilEpoch,
             unfrozen: input.unfrozen,
             learningRate: input.learningRate,
-            protect: [input.committed.path],
+            protect: [input.committed.path, ...(input.previous ? [input.previous.committed.path] : [])], // the one before too: it can recreate the committed one
             earlyStopping: input.earlyStopping,
             lineage,
           },
@@ -94,7 +101,7 @@ export function trainChunkActivity() {
 }
 
 /** Identifies what a chunk computes: the same lineage means the same steps on the same state. */
-function chunkLineage(input: TrainChunkInput): string {
+function chunkLineage(input: ChunkInputs & Pick<TrainChunkInput, 'config'>): string {
   const { committed, fromEpoch, untilEpoch, unfrozen, learningRate, config } = input;
   return sha256(JSON.stringify({ committed: committed.manifestSha256 || committed.path, fromEpoch, untilEpoch, unfrozen, learningRate, train: config.snapshot.train.sha256 }));
 }
@@ -108,7 +115,7 @@ function chunkLineage(input: TrainChunkInput): string {
  * lineages (a workflow reset's discarded timeline, a chunk with another
  * learning rate) are never used. A corrupt one is passed over for the next.
  */
-async function resumePoint(dir: string, committed: TrainChunkInput['committed'], lineage: string, heartbeat: TrainingHeartbeat | undefined): Promise<string> {
+async function resumePoint(dir: string, committed: TrainChunkInput['committed'], lineage: string, heartbeat: TrainingHeartbeat | undefined): Promise<string | undefined> {
   const ours = [];
   for (const checkpoint of await listCheckpoints(dir)) {
     if (checkpoint.step > committed.step && (await lineageOf(checkpoint.path)) === lineage) ours.push(checkpoint.path);
@@ -117,15 +124,53 @@ async function resumePoint(dir: string, committed: TrainChunkInput['committed'],
   const candidates = [...new Set([...ours, ...named, committed.path])];
   const { path, skipped } = await firstValidCheckpoint(candidates);
   for (const { reason } of skipped) Context.current().log.warn(`Skipping a checkpoint: ${reason}`);
-  if (!path) {
-    throw new CheckpointError(
-      `No valid checkpoint to resume from in ${dir}: ${skipped.map((s) => s.reason).join(' ')} ` +
-        'Fix: restore the run folder from a backup, or start the run again.',
-      committed.path,
-    );
-  }
   return path;
 }
+
+/**
+ * The committed checkpoint is corrupt and this chunk has none of its own:
+ * train the chunk that wrote it again, from the newest valid checkpoint that
+ * chunk left on the way or from its start (kept for this: see `protect`).
+ * Training is deterministic, so this recreates the committed state exactly.
+ * The corrupt folder is kept beside, renamed `*.corrupt-<time>`. Fails
+ * non-retryably when neither is left.
+ */
+async function repairCommitted(dir: string, input: TrainChunkInput): Promise<string> {
+  const { committed, previous } = input;
+  const lost = (why: string) =>
+    new CheckpointError(
+      `No valid checkpoint to resume from in ${dir}: the committed one (${committed.path}) is corrupt, and ${why}. Fix: restore the run folder from a backup, or start the run again.`,
+      committed.path,
+    );
+  if (!previous) throw lost('it is where the run began');
+  const lineage = chunkLineage({ ...previous, config: input.config });
+  const ours = [];
+  for (const checkpoint of await listCheckpoints(dir)) {
+    if (checkpoint.step < committed.step && checkpoint.step > previous.committed.step && (await lineageOf(checkpoint.path)) === lineage) ours.push(checkpoint.path);
+  }
+  const { path } = await firstValidCheckpoint([...ours, previous.committed.path]);
+  if (!path) throw lost('neither the chunk that wrote it nor the checkpoint that chunk began from left a valid checkpoint');
+  Context.current().log.warn(`The committed checkpoint ${committed.path} is corrupt: training its chunk again from ${path}.`);
+  await rename(committed.path, `${committed.path}.corrupt-${Date.now()}`).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  const repaired = await trainChunkInProcess({
+    trainParams: input.config.snapshot.train.path,
+    preparedDir: input.preparedDir,
+    checkpointsDir: dir,
+    start: path,
+    fromEpoch: previous.fromEpoch,
+    untilEpoch: previous.untilEpoch,
+    unfrozen: previous.unfrozen,
+    learningRate: previous.learningRate,
+    earlyStopping: previous.earlyStopping,
+    protect: [previous.committed.path, path],
+    lineage,
+  });
+  if (repaired.step !== committed.step) throw lost(`training its chunk again from ${path} ended at step ${repaired.step}, not at ${committed.step}`);
+  return repaired.checkpoint.path;
+}
+
 
 async function lineageOf(checkpoint: string): Promise<string | undefined> {
   try {

@@ -143,6 +143,30 @@ export class OutputFolderError extends EpochalError {
   }
 }
 
+/**
+ * A stage that ran out of the memory its worker gives it: what it was asked
+ * to do is too big. Non-retryable (another attempt would run out too); the
+ * message names the config values that size the work.
+ */
+export class ResourceLimitError extends EpochalError {
+  readonly type = 'OutOfMemory';
+
+  constructor(
+    message: string,
+    /** The stage's memory limit, in MB. */
+    readonly limitMb: number,
+    /** The config values that size the work, by JSON path. */
+    readonly sizes: Record<string, number>,
+  ) {
+    super(message);
+    this.name = 'ResourceLimitError';
+  }
+
+  details(): { limitMb: number; sizes: Record<string, number> } {
+    return { limitMb: this.limitMb, sizes: this.sizes };
+  }
+}
+
 /** The model an inference job names does not exist or is not an Epochal model. */
 export class ModelNotFoundError extends EpochalError {
   readonly type = 'ModelNotFound';

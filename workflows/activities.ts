@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, proxyActivit
 import type { EpochalActivities } from '../activities/index.js';
 
 /** Failure types that retrying cannot fix (see src/errors.ts); activities also mark them non-retryable. */
-const USER_ERRORS = ['InvalidConfig', 'InvalidData', 'IncompatibleWeights', 'CorruptCheckpoint', 'ModelNotFound', 'ModelChanged', 'RunFolderTaken', 'OutputFolderTaken'];
+const USER_ERRORS = ['InvalidConfig', 'InvalidData', 'IncompatibleWeights', 'CorruptCheckpoint', 'ModelNotFound', 'ModelChanged', 'RunFolderTaken', 'OutputFolderTaken', 'OutOfMemory'];
 
 const quick = proxyActivities<EpochalActivities>({
   startToCloseTimeout: '2 minutes',

@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BuiltModel, ChunkResult, EpochRecord, Evaluation, ExportResult, PreparedRef, ValidatedConfig } from '../activities/index.js';
+import type { BuiltModel, ChunkInputs, ChunkResult, EpochRecord, Evaluation, ExportResult, PreparedRef, ValidatedConfig } from '../activities/index.js';
 import {
   extendEpochsUpdate,
   pauseSignal,
@@ -162,18 +162,18 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     const untilEpoch = chunkEnd(state);
     enter('training', 'train', `Training epochs ${state.epoch + 1}–${untilEpoch} of ${state.epochs}…`);
     const chunkStarted = Date.now();
+    const inputs: ChunkInputs = {
+      committed: state.checkpoint,
+      fromEpoch: state.epoch,
+      untilEpoch,
+      unfrozen: state.unfrozen,
+      learningRate: state.learningRate,
+      earlyStopping: state.earlyStopping,
+    };
     const chunk: ChunkResult = await onTrainingQueue(
-      training.trainChunk({
-        config: state.validated,
-        preparedDir: state.data.dir,
-        committed: state.checkpoint,
-        fromEpoch: state.epoch,
-        untilEpoch,
-        unfrozen: state.unfrozen,
-        learningRate: state.learningRate,
-        earlyStopping: state.earlyStopping,
-      }),
+      training.trainChunk({ config: state.validated, preparedDir: state.data.dir, ...inputs, ...(state.lastChunk ? { previous: state.lastChunk } : {}) }),
     );
+    state.lastChunk = inputs;
     state.trainSeconds += (Date.now() - chunkStarted) / 1000;
     state.trainedEpochs += chunk.epoch - state.epoch;
     state.epoch = chunk.epoch;

@@ -1,5 +1,5 @@
 /** The training loop's durable state, and the pure rules the workflow applies to it. */
-import type { BuiltModel, ChunkResult, EarlyStoppingState, EpochRecord, PreparedRef, ValidatedConfig } from '../activities/index.js';
+import type { BuiltModel, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, PreparedRef, ValidatedConfig } from '../activities/index.js';
 import type { CheckpointRefWithStep } from './types.js';
 
 /** Everything the pipeline carries from chunk to chunk (and across continue-as-new). */
@@ -31,6 +31,8 @@ export interface TrainingState {
   trainedEpochs: number;
   /** Seconds per stage. */
   timings: Record<string, number>;
+  /** The chunk that wrote `checkpoint` (its inputs), so a corrupt committed checkpoint can be trained again; absent before the first chunk. */
+  lastChunk?: ChunkInputs;
   /** The backend the last chunk trained on (the training worker's) and its memory plan. */
   trainedWith?: Pick<ChunkResult, 'backend' | 'memory'>;
 }

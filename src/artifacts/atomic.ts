@@ -4,7 +4,8 @@
  * it replaces the old (see `verified-write.ts`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { verifyWritten, writeAll, writeFailure } from './verified-write.js';
 
@@ -60,9 +61,10 @@ export async function writeFolderAtomically(
   /** Runs after `fill`, before the swap (fault injection in crash tests). */
   beforeCommit?: (staging: string) => Promise<void>,
 ): Promise<void> {
-  const suffix = randomBytes(4).toString('hex');
+  const suffix = ownedSuffix();
   const staging = `${target}.staging-${suffix}`;
   const retired = `${target}.retired-${suffix}`;
+  await sweepDeadStaging(dirname(target));
   await mkdir(staging, { recursive: true });
   try {
     await fill(staging);
@@ -84,7 +86,8 @@ export async function writeFolderAtomically(
  * writer got there first, its folder is identical and is kept.
  */
 export async function createFolderOnce(target: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  const staging = `${target}.staging-${randomBytes(4).toString('hex')}`;
+  const staging = `${target}.staging-${ownedSuffix()}`;
+  await sweepDeadStaging(dirname(target));
   await mkdir(staging, { recursive: true });
   try {
     await fill(staging);
@@ -95,5 +98,35 @@ export async function createFolderOnce(target: string, fill: (staging: string) =
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** `<host>-<pid>-<random>`: whose a staging folder is, so one left by a killed process can be told from one being written. */
+function ownedSuffix(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+const OWNED = /\.(staging|retired)-(.+)-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Removes the staging and retired folders in `parent` that a process on this
+ * machine left when it was killed mid-write (its pid is gone). Folders of
+ * live processes, and of other machines, are left alone.
+ */
+export async function sweepDeadStaging(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const owner = OWNED.exec(name);
+    if (!owner || owner[2] !== hostname() || isAlive(Number(owner[3]))) continue;
+    await rm(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

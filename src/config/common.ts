@@ -23,6 +23,8 @@ export const Slug = z
 export const FilePath = z.string().min(1).describe('A path; relative paths resolve against the folder of this config file.');
 
 export const PositiveInt = z.int().min(1);
+/** The widest layer (units, filters, channels, kernel) a network may declare: wider ones exhaust memory before they train. */
+export const MAX_WIDTH = 65_536;
 export const Probability = z.number().min(0).max(1);
 export const Rate = z.number().min(0).lt(1);
 export const Seed = z.int().min(0).max(2 ** 31 - 1).describe('Random seed; the same seed gives the same result.');

@@ -29,6 +29,12 @@ export function registerDataset(name: string, factory: CustomDatasetFactory, mod
   plugins.set(name, { factory, module });
 }
 
+/** The module files plugins were loaded from (what another process loads to have the same datasets); undefined when one was registered in code. */
+export function pluginModules(): string[] | undefined {
+  const modules = [...new Set([...plugins.values()].map((plugin) => plugin.module))];
+  return modules.includes('(registered in code)') ? undefined : modules;
+}
+
 /** The names of the registered custom datasets. */
 export function registeredDatasets(): string[] {
   return [...plugins.keys()].sort();

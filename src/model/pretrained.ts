@@ -28,7 +28,8 @@ export interface CompatibilityReport {
 /**
  * Loads the weights in `source` into `model` under `policy`. Strict: any
  * missing, unexpected or mismatched weight is a `WeightsError` naming them and
- * nothing is loaded. Partial: matching weights load and the report lists the rest.
+ * nothing is loaded. Partial: matching weights load and the report lists the
+ * rest; when none matches it is a `WeightsError` too (a wrong path, not a fine-tune).
  */
 export async function loadPretrained(
   model: tf.LayersModel,
@@ -50,10 +51,13 @@ function assignOrCheck(
   weights: Map<string, tf.Tensor>,
   policy: 'strict' | 'partial',
 ): WeightMatch[] {
-  if (policy === 'partial') return assignWeights(model, weights);
-  // Strict: check everything before changing anything.
+  // Check everything before changing anything.
   const preview = new Map([...weights].map(([name, tensor]) => [name, { shape: tensor.shape }]));
   const matches = matchWeights(model, preview);
+  if (policy === 'partial') {
+    if (!matches.some((match) => match.status === 'matched')) throw nothingMatched(source, model.name, weights.size, model.weights.length);
+    return assignWeights(model, weights);
+  }
   const problems = matches.filter((match) => match.status !== 'matched');
   if (problems.length > 0) throw strictError(source, model.name, problems);
   return assignWeights(model, weights);
@@ -71,6 +75,16 @@ async function readWeights(source: string): Promise<Map<string, tf.Tensor>> {
       [],
     );
   }
+}
+
+function nothingMatched(source: string, modelName: string, found: number, expected: number): WeightsError {
+  return new WeightsError(
+    `None of the ${found} pretrained weights in ${source} matches one of the ${expected} weights of network ${modelName} by name and shape (policy "partial"): ` +
+      'fine-tuning would start from scratch. Fix: point fineTune.pretrained.path at weights of this network (or one sharing its block names; ' +
+      '`epochal inspect <net_params.json> --weights` lists them), or remove fineTune.pretrained to train from scratch on purpose.',
+    source,
+    [],
+  );
 }
 
 function strictError(source: string, modelName: string, problems: WeightMatch[]): WeightsError {

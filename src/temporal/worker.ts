@@ -35,6 +35,8 @@ export interface EpochalWorkerOptions {
   /** Folders the worker may read from / write to (default: $EPOCHAL_READ_ROOTS / $EPOCHAL_WRITE_ROOTS, else the working folder and the artifact root; see `config/roots.ts`). */
   readRoots?: readonly string[];
   writeRoots?: readonly string[];
+  /** Heap of the processes that prepare data, in MB (default: $EPOCHAL_STAGE_MEMORY_MB, else half the machine's memory, at most 4 GB). */
+  stageMemoryMb?: number;
   /** Payload encryption keys (default: the environment's, see `codec/keys.ts`; none: payloads as they are). */
   codecKeys?: CodecKeys;
   /** A prebuilt workflow bundle (tests bundle once for the whole suite); bundled from source when absent. */
@@ -68,7 +70,7 @@ export async function createEpochalWorkers(options: EpochalWorkerOptions): Promi
   const env = rootsFromEnv();
   const roots = workerRoots({ cwd, artifactRoot, read: options.readRoots ?? env.read, write: options.writeRoots ?? env.write });
   const { encrypted, ...dataConverter } = await epochalDataConverter(options.codecKeys);
-  const activities = createActivities({ artifactRoot, cwd, roots, encrypted });
+  const activities = createActivities({ artifactRoot, cwd, roots, encrypted, ...(options.stageMemoryMb ? { stageMemoryMb: options.stageMemoryMb } : {}) });
   const common = { connection: options.connection, namespace: options.namespace, activities, dataConverter };
   const workers: Worker[] = [];
   const orchestration = options.taskQueue === undefined ? ORCHESTRATION_TASK_QUEUE : options.taskQueue;

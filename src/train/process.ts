@@ -4,11 +4,11 @@
  * and stop at the next step boundary, and a child that dies without a result
  * is an error the caller may retry.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { CheckpointRef } from '../checkpoint/checkpoint.js';
 import { deserializeError, type SerializedError } from '../errors.js';
+import { forkTypeScript } from '../process/fork-ts.js';
 import type { ScoreShardRequest, ShardOutput } from '../infer/score.js';
 import type { ChunkRequest, ChunkResult } from './chunk.js';
 import type { SplitEvaluation } from './evaluate.js';
@@ -32,8 +32,6 @@ export type ChildMessage =
   | { kind: 'error'; error: SerializedError };
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
-/** tsx's loader, so the child runs TypeScript like its parent (resolved from here, whatever the working folder). */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface ProcessHooks {
   onStep?(progress: { epoch: number; step: number; loss: number }): void;
@@ -112,7 +110,7 @@ function acquire(): ChildProcess {
     child.channel?.ref();
     return child;
   }
-  const child = fork(CHILD, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = forkTypeScript(CHILD);
   child.once('exit', () => {
     const at = idle.indexOf(child);
     if (at >= 0) idle.splice(at, 1);

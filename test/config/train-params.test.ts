@@ -218,4 +218,34 @@ describe('train_params.json', () => {
       });
     });
   });
+
+  it('refuses a class named twice (labels would be ambiguous), at the second name', async () => {
+    const dir = await copySample('tabular-mlp');
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.data.classes = ['normal', 'worn', 'normal'];
+    });
+    const issues = await issuesOf(loadTrainConfig(join(dir, 'train_params.json')));
+    expect(issues).toContainEqual(expect.objectContaining({ path: ['data', 'classes', 2], message: 'Expected a class name not used before, but got "normal", which is also class 0.' }));
+  });
+
+  it('bounds the numbers that size memory: nights, rates, widths, batches', async () => {
+    const dir = await copySample('sleepnet-small');
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.data.source.nightEpochs = { min: 600, max: 4000 };
+      train.data.source.samplingRateHz = 4096;
+      train.training.batchSize = 1e6;
+    });
+    const issues = await issuesOf(loadTrainConfig(join(dir, 'train_params.json')));
+    expect(where(issues)).toContain('training.batchSize');
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.training.batchSize = 8;
+    });
+    const night = await issuesOf(loadTrainConfig(join(dir, 'train_params.json')));
+    expect(night).toContainEqual(
+      expect.objectContaining({
+        path: ['data', 'source', 'nightEpochs', 'max'],
+        message: `Expected a night of at most ${64 * 1024 * 1024} samples, but nightEpochs.max × epochSeconds × samplingRateHz = 4000 × 30 × 4096 = 491520000.`,
+      }),
+    );
+  });
 });

@@ -122,4 +122,14 @@ describe('pretrained weights', () => {
     expect((error as Error).message).toContain(`${join(dir, 'model.json')} names a weight file outside its folder at weightsManifest[0].paths[0]; it was not read.`);
     expect((error as Error).message).not.toContain('hunter2');
   });
+
+  it('refuse a partial load that matches no weight at all: a wrong path, not a fine-tune', async () => {
+    const { dir } = await pretrainedCheckpoint();
+    const stranger = build(tinyNet({ x: [null, 4] }, { encoder: { type: 'dense', input: 'x', units: 6 }, out: { type: 'head', input: 'encoder', units: 3 } }, ['out']));
+    const before = stranger.getWeights().map((w) => w.dataSync().slice());
+    const error = await loadPretrained(stranger, dir, 'partial').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WeightsError);
+    expect((error as Error).message).toMatch(/^None of the \d+ pretrained weights in .* matches one of the 4 weights of network tiny by name and shape \(policy "partial"\): fine-tuning would start from scratch\. Fix: /);
+    expect(stranger.getWeights().map((w) => w.dataSync().slice())).toEqual(before);
+  });
 });

@@ -40,8 +40,8 @@ describe('failures', () => {
   it('a batch too big for memory fails at validation, before any data is prepared, with the estimate, the limit and the fix', async () => {
     const trainParams = await quickSleepnet(1);
     await editJson(trainParams, (train) => {
-      train.data.source.nightEpochs = { min: 40, max: 100_000 }; // nights of 35 days
-      train.training.memoryLimitGB = 2;
+      train.data.source.nightEpochs = { min: 40, max: 4320 }; // nights of 36 hours
+      train.training.memoryLimitGB = 0.1;
       train.training.recompute = 'never';
     });
     await withWorker(env(), async (context) => {
@@ -49,7 +49,7 @@ describe('failures', () => {
       expect(cause).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });
       expect(cause.message).toContain(trainParams);
       expect(cause.message).toMatch(
-        /training\.batchSize: Expected one training step of sleepnet-small \(a batch of 4 × 100000 steps, in one pass\) to fit in 2\.0 GB \(training\.memoryLimitGB \(2 GB\)\) on the \w+ backend, but it needs about \d+\.\d GB\. Fix: .*set training\.recompute to "auto"/,
+        /training\.batchSize: Expected one training step of sleepnet-small \(a batch of 4 × 4320 steps, in one pass\) to fit in 0\.1 GB \(training\.memoryLimitGB \(0\.1 GB\)\) on the \w+ backend, but it needs about \d+\.\d GB\. Fix: .*set training\.recompute to "auto"/,
       );
       expect(attempts).toBe(1); // validateConfig only: nothing prepared, nothing built
     });

@@ -26,7 +26,7 @@ export const Normalization = z
 
 export const Preprocessing = z.strictObject({
   normalize: Normalization.prefault({}),
-  resampleHz: PositiveInt.optional().describe('Resample signals to this rate before windowing; unchanged when absent.'),
+  resampleHz: PositiveInt.max(4_096).optional().describe('Resample signals to this rate before windowing; unchanged when absent.'),
   maxEpochs: PositiveInt.optional().describe(
     'Pad or crop nights to this many epochs; batches pad to their longest night when absent.',
   ),
@@ -47,6 +47,13 @@ export const DataConfig = z.strictObject({
   classes: z
     .array(z.string().min(1))
     .min(2)
+    .max(10_000)
+    .superRefine((classes, context) => {
+      classes.forEach((name, i) => {
+        const first = classes.indexOf(name);
+        if (first < i) context.addIssue({ code: 'custom', path: [i], message: `Expected a class name not used before, but got "${name}", which is also class ${first}.` });
+      });
+    })
     .describe('Class names in label-index order (e.g. ["W","N1","N2","N3","REM"]); sizes the output head.'),
   split: Split.prefault({}),
   preprocessing: Preprocessing.prefault({}),

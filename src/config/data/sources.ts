@@ -20,16 +20,27 @@ const tabularColumns = {
     .describe('Group column (e.g. subject); splits never put one group in two splits. Rows split alone when absent.'),
 };
 
+/**
+ * Bounds on the numbers that size what is held in memory at once (a night,
+ * a batch): a typo of a few zeros fails validation instead of exhausting a
+ * worker. 36-hour nights, 4 kHz, 5-minute epochs.
+ */
+const MAX_NIGHT_EPOCHS = 4_320;
+const MAX_SAMPLING_RATE_HZ = 4_096;
+const MAX_EPOCH_SECONDS = 300;
+/** Samples of one night's signal that one record may hold (256 MB as float32). */
+export const MAX_NIGHT_SAMPLES = 64 * 1024 * 1024;
+
 export const SyntheticEcgSource = z.strictObject({
   type: z.literal('syntheticEcg'),
-  subjects: z.int().min(3).default(40).describe('Number of simulated subjects (one night each).'),
+  subjects: z.int().min(3).max(100_000).default(40).describe('Number of simulated subjects (one night each).'),
   nightEpochs: z
-    .strictObject({ min: PositiveInt, max: PositiveInt })
+    .strictObject({ min: PositiveInt.max(MAX_NIGHT_EPOCHS), max: PositiveInt.max(MAX_NIGHT_EPOCHS) })
     .default({ min: 600, max: 960 })
     .describe('Range of night lengths in 30-s epochs; each subject gets a length in this range.'),
-  samplingRateHz: PositiveInt.default(256).describe('ECG sampling rate.'),
-  epochSeconds: PositiveInt.default(30).describe('Length of one scoring epoch.'),
-  additionalFeatures: PositiveInt.default(8).describe('Number of demographics-like features per epoch.'),
+  samplingRateHz: PositiveInt.max(MAX_SAMPLING_RATE_HZ).default(256).describe('ECG sampling rate.'),
+  epochSeconds: PositiveInt.max(MAX_EPOCH_SECONDS).default(30).describe('Length of one scoring epoch.'),
+  additionalFeatures: PositiveInt.max(1024).default(8).describe('Number of demographics-like features per epoch.'),
   seed: Seed.default(0),
 });
 
@@ -38,8 +49,8 @@ export const Hdf5Source = z.strictObject({
   files: z
     .union([FilePath, z.array(FilePath).min(1)])
     .describe('One HDF5 file per subject: a path, a glob (data/*.h5), or a list.'),
-  samplingRateHz: PositiveInt.default(256).describe('Sampling rate of the stored ECG.'),
-  epochSeconds: PositiveInt.default(30).describe('Length of one scoring epoch; a 1-D ECG is cut into epochs of this length.'),
+  samplingRateHz: PositiveInt.max(MAX_SAMPLING_RATE_HZ).default(256).describe('Sampling rate of the stored ECG.'),
+  epochSeconds: PositiveInt.max(MAX_EPOCH_SECONDS).default(30).describe('Length of one scoring epoch; a 1-D ECG is cut into epochs of this length.'),
   datasets: z
     .strictObject({
       ecg: z.string().default('ecgs'),

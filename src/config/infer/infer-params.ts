@@ -37,9 +37,9 @@ export const InferParams = z
       inputs: z.record(Identifier, z.string().min(1)).default({}).describe('Model input name → source field.'),
     }),
     output: InferOutput,
-    batchSize: PositiveInt.default(64),
-    shardSize: PositiveInt.default(1000).describe('Records per inferShard activity.'),
-    parallelism: PositiveInt.default(2).describe('Shards scored at the same time.'),
+    batchSize: PositiveInt.max(65_536).default(64),
+    shardSize: PositiveInt.max(1_000_000).default(1000).describe('Records per inferShard activity.'),
+    parallelism: PositiveInt.max(256).default(2).describe('Shards scored at the same time.'),
     backend: Backend,
     taskQueue: TaskQueue.default('epochal-gpu'),
     heartbeatTimeoutSeconds: PositiveInt.max(3600)

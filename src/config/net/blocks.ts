@@ -4,7 +4,7 @@
  * a `net_params.json` describes a graph. Builders live in `src/model/`.
  */
 import { z } from 'zod';
-import { Identifier, PositiveInt } from '../common.js';
+import { Identifier, MAX_WIDTH, PositiveInt } from '../common.js';
 import { Activation, ConvLayer, DropoutRate, Initializer, L2, PreConvStep } from './layers.js';
 
 /** The name of a model input or of another block. */
@@ -57,7 +57,7 @@ export const AdaptivePool1dBlock = z.strictObject({
 export const DenseBlock = z.strictObject({
   type: z.literal('dense'),
   ...single,
-  units: PositiveInt.describe('Output width.'),
+  units: PositiveInt.max(MAX_WIDTH).describe('Output width.'),
   activation: Activation.default('relu'),
   useBias: z.boolean().default(true),
   batchNorm: z.boolean().default(false).describe('Batch-normalise the output before the activation.'),
@@ -69,7 +69,7 @@ export const DenseBlock = z.strictObject({
 export const ResidualDenseStackBlock = z.strictObject({
   type: z.literal('residualDenseStack'),
   ...single,
-  units: z.array(PositiveInt).min(1).describe('Width of each dense layer in the stack.'),
+  units: z.array(PositiveInt.max(MAX_WIDTH)).min(1).describe('Width of each dense layer in the stack.'),
   activation: Activation.default('relu'),
   batchNorm: z.boolean().default(false),
   dropout: DropoutRate,
@@ -84,7 +84,7 @@ export const ResidualDenseStackBlock = z.strictObject({
 export const TcnBlock = z.strictObject({
   type: z.literal('tcn'),
   ...single,
-  channels: z.array(PositiveInt).min(1).describe('Channels of each residual block; block i uses dilation base^i.'),
+  channels: z.array(PositiveInt.max(MAX_WIDTH)).min(1).describe('Channels of each residual block; block i uses dilation base^i.'),
   kernelSize: PositiveInt.default(3),
   dilationBase: PositiveInt.default(2).describe('Block i uses dilation dilationBase^i.'),
   padding: z
@@ -140,7 +140,7 @@ export const ActivationBlock = z.strictObject({ type: z.literal('activation'), .
 export const HeadBlock = z.strictObject({
   type: z.literal('head'),
   ...single,
-  units: PositiveInt.describe('Number of outputs: classes for softmax, labels for sigmoid.'),
+  units: PositiveInt.max(MAX_WIDTH).describe('Number of outputs: classes for softmax, labels for sigmoid.'),
   activation: z.enum(['softmax', 'sigmoid', 'linear']).default('softmax'),
   kernelInitializer: Initializer.default('glorotUniform'),
 });

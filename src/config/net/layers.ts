@@ -1,6 +1,6 @@
 /** Building pieces of blocks: activations, initializers, normalisation and conv layer specs. */
 import { z } from 'zod';
-import { PositiveInt, Rate } from '../common.js';
+import { MAX_WIDTH, PositiveInt, Rate } from '../common.js';
 
 /** Activation functions by name (tfjs names, plus `leakyRelu`, which tfjs only has as a layer). */
 export const ACTIVATIONS = [
@@ -46,8 +46,8 @@ export const PreConvStep = z.enum(['batchNorm', 'dropout', 'activation']);
 /** One convolution in a conv stack. */
 export const ConvLayer = z
   .strictObject({
-    filters: PositiveInt.describe('Number of output channels.'),
-    kernelSize: PositiveInt.describe('Kernel width in samples.'),
+    filters: PositiveInt.max(MAX_WIDTH).describe('Number of output channels.'),
+    kernelSize: PositiveInt.max(MAX_WIDTH).describe('Kernel width in samples.'),
     strides: PositiveInt.default(1).describe('Step between kernel positions.'),
     dilation: PositiveInt.default(1).describe('Spacing between kernel taps (1 = dense kernel).'),
     padding: z.enum(['same', 'valid', 'causal']).default('same').describe('How the edges are padded.'),

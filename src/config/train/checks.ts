@@ -1,7 +1,7 @@
 /** Cross-field checks of a structurally valid `train_params.json`, together with its network. */
 import picomatch from 'picomatch';
 import type { Check } from '../checks.js';
-import { sourceFields } from '../data/sources.js';
+import { MAX_NIGHT_SAMPLES, sourceFields } from '../data/sources.js';
 import { didYouMean, nearest, type ConfigIssue, type PathSegment } from '../issues.js';
 import type { NetParams } from '../net/net-params.js';
 import { fineTunePatternLists } from './fine-tune.js';
@@ -82,16 +82,23 @@ const classWeightsMatchClasses: Check<TrainContext> = {
 
 const nightLengths: Check<TrainContext> = {
   name: 'nightLengths',
-  run: ({ train: { data } }) =>
-    data.source.type === 'syntheticEcg' && data.source.nightEpochs.min > data.source.nightEpochs.max
+  run: ({ train: { data } }) => {
+    if (data.source.type !== 'syntheticEcg') return [];
+    const { nightEpochs, epochSeconds, samplingRateHz } = data.source;
+    if (nightEpochs.min > nightEpochs.max) {
+      return [{ path: ['data', 'source', 'nightEpochs'], message: `Expected min ≤ max, but got min ${nightEpochs.min} and max ${nightEpochs.max}.`, hint: 'swap the two values.' }];
+    }
+    const samples = nightEpochs.max * epochSeconds * samplingRateHz;
+    return samples > MAX_NIGHT_SAMPLES
       ? [
           {
-            path: ['data', 'source', 'nightEpochs'],
-            message: `Expected min ≤ max, but got min ${data.source.nightEpochs.min} and max ${data.source.nightEpochs.max}.`,
-            hint: 'swap the two values.',
+            path: ['data', 'source', 'nightEpochs', 'max'],
+            message: `Expected a night of at most ${MAX_NIGHT_SAMPLES} samples, but nightEpochs.max × epochSeconds × samplingRateHz = ${nightEpochs.max} × ${epochSeconds} × ${samplingRateHz} = ${samples}.`,
+            hint: 'lower nightEpochs.max, epochSeconds or samplingRateHz.',
           },
         ]
-      : [],
+      : [];
+  },
 };
 
 const sourceHasLabels: Check<TrainContext> = {

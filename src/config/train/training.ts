@@ -82,18 +82,18 @@ export const MemoryPlanConfig = {
 };
 
 export const Training = z.strictObject({
-  epochs: PositiveInt.describe('Training budget in epochs (passes over the train split).'),
+  epochs: PositiveInt.max(100_000).describe('Training budget in epochs (passes over the train split).'),
   epochsPerChunk: PositiveInt.default(1).describe(
     'Epochs per trainChunk activity; a crash loses at most one checkpoint interval within a chunk.',
   ),
-  batchSize: PositiveInt.default(8),
+  batchSize: PositiveInt.max(65_536).default(8),
   ...MemoryPlanConfig,
   optimizer: Optimizer.default({ type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
   gradientClipNorm: z.number().gt(0).optional().describe('Clip the global gradient norm to this value.'),
   loss: Loss.prefault({}),
   metrics: z.array(Metric).default(['accuracy', 'cohenKappa']),
   checkpointEverySteps: PositiveInt.default(200).describe('Checkpoint every this many optimizer steps, and at chunk ends.'),
-  keepCheckpoints: PositiveInt.default(3).describe('How many recent checkpoints to keep.'),
+  keepCheckpoints: PositiveInt.max(1_000).default(3).describe('How many recent checkpoints to keep.'),
   earlyStopping: EarlyStopping.optional(),
   taskQueue: TaskQueue.default('epochal-gpu').describe('Task queue of the workers that run training.'),
   workerWaitSeconds: PositiveInt.max(604_800)

@@ -1,0 +1,103 @@
+/**
+ * Memory-heavy orchestration stages (preparing training or inference data)
+ * run in a child process with a capped heap, so a job that asks for too
+ * much kills only that process, never the worker with the workflows of
+ * everyone else. A child that runs out of heap is a non-retryable
+ * `ResourceLimitError` naming the config values that size the work; a child
+ * that dies otherwise is a plain (retryable) error. Progress comes back over
+ * IPC; cancelling kills the child.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { DataConfig } from '../config/data/data.js';
+import type { DataSource } from '../config/data/sources.js';
+import type { PreparedRef } from '../data/prepare.js';
+import { pluginModules } from '../data/registry.js';
+import { deserializeError, ResourceLimitError, type SerializedError } from '../errors.js';
+import type { Preprocessing } from '../infer/model-package.js';
+import type { InferenceInput, InferenceInputOptions } from '../infer/prepare-input.js';
+import { forkTypeScript } from '../process/fork-ts.js';
+
+/** What the stage process can do. */
+export type StageTask =
+  | { type: 'prepareData'; data: DataConfig; cacheRoot: string }
+  | { type: 'prepareInference'; source: DataSource; inputs: Record<string, string>; preprocessing: Preprocessing; options: Omit<InferenceInputOptions, 'onProgress'> };
+
+export type StageParentMessage = { task: StageTask; plugins: string[] };
+export type StageChildMessage = { kind: 'progress'; done: number; total: number } | { kind: 'result'; result: unknown } | { kind: 'error'; error: SerializedError };
+
+const CHILD = fileURLToPath(new URL('./stage-child.ts', import.meta.url));
+const OUT_OF_HEAP = /heap out of memory|Reached heap limit|Allocation failed/i;
+
+/** The heap a stage process gets: `EPOCHAL_STAGE_MEMORY_MB`, else half the machine's memory, between 512 MB and 4 GB. */
+export function stageMemoryMb(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = Number(env.EPOCHAL_STAGE_MEMORY_MB);
+  if (Number.isFinite(configured) && configured >= 64) return Math.floor(configured);
+  return Math.max(512, Math.min(4096, Math.floor(totalmem() / 2 / 1024 / 1024)));
+}
+
+export interface StageOptions {
+  heapMb?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export function prepareDataInProcess(data: DataConfig, cacheRoot: string, options: StageOptions = {}): Promise<PreparedRef> {
+  return runStage({ type: 'prepareData', data, cacheRoot }, sizesOf(data.source, ['data', 'source']), options) as Promise<PreparedRef>;
+}
+
+export function prepareInferenceInProcess(task: Omit<Extract<StageTask, { type: 'prepareInference' }>, 'type'>, options: StageOptions = {}): Promise<InferenceInput> {
+  return runStage({ type: 'prepareInference', ...task }, { ...sizesOf(task.source, ['data', 'source']), shardSize: task.options.shardSize }, options) as Promise<InferenceInput>;
+}
+
+function runStage(task: StageTask, sizes: Record<string, number>, options: StageOptions): Promise<unknown> {
+  const heapMb = options.heapMb ?? stageMemoryMb();
+  const child = forkTypeScript(CHILD, { execArgv: [`--max-old-space-size=${heapMb}`], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderr = (stderr + chunk.toString()).slice(-8_000);
+  });
+  return new Promise((resolve, reject) => {
+    const kill = () => child.kill('SIGKILL');
+    const done = (outcome: () => void) => {
+      options.signal?.removeEventListener('abort', kill);
+      child.removeAllListeners('message').removeAllListeners('exit');
+      if (child.exitCode === null) child.kill();
+      outcome();
+    };
+    child.on('message', (message: StageChildMessage) => {
+      if (message.kind === 'progress') options.onProgress?.(message.done, message.total);
+      else if (message.kind === 'result') done(() => resolve(message.result));
+      else done(() => reject(deserializeError(message.error)));
+    });
+    child.once('exit', (code, signal) => done(() => reject(exitError(child, code, signal, stderr, task, heapMb, sizes, options.signal))));
+    options.signal?.addEventListener('abort', kill, { once: true });
+    child.send({ task, plugins: pluginModules() ?? [] } satisfies StageParentMessage);
+  });
+}
+
+function exitError(_child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string, task: StageTask, heapMb: number, sizes: Record<string, number>, abort?: AbortSignal): Error {
+  if (abort?.aborted) return new Error(`${task.type} was cancelled.`);
+  if (!OUT_OF_HEAP.test(stderr)) return new Error(`The ${task.type} process exited (${signal ?? `code ${code}`}) before finishing.`);
+  const listed = Object.entries(sizes).map(([path, value]) => `${path} = ${value}`).join(', ');
+  return new ResourceLimitError(
+    `${task.type === 'prepareData' ? 'Preparing the data' : 'Preparing the inference input'} ran out of memory: it needs more than the ${heapMb} MB ` +
+      `this worker gives the stage. The work is sized by ${listed || 'the data source'}. ` +
+      'Fix: make the data smaller (lower those values, or split the files), or give the stage more memory (EPOCHAL_STAGE_MEMORY_MB on the worker).',
+    heapMb,
+    sizes,
+  );
+}
+
+/** The numbers in a data source (with their JSON paths): what sizes the work. */
+function sizesOf(source: DataSource, prefix: string[]): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  const walk = (value: unknown, path: string[]) => {
+    if (typeof value === 'number' && path.at(-1) !== 'seed') sizes[path.join('.')] = value;
+    else if (value && typeof value === 'object' && !Array.isArray(value)) for (const [key, inner] of Object.entries(value)) walk(inner, [...path, key]);
+  };
+  walk(source, prefix);
+  return sizes;
+}
