@@ -190,10 +190,16 @@ class Tcn(nn.Module):
             channels = out
         self.out_channels = channels
 
-    def forward(self, x):  # [N, T, C]
+    def forward(self, x, mask=None):  # [N, T, C]; with a mask, padded steps are zeroed before every convolution
         x = x.transpose(1, 2)
+        m = None if mask is None else mask[:, None, :].to(x.dtype)
         for level in self.levels:
-            x = level.act(level.body(x) + level.skip(x))
+            y = x
+            for layer in level.body.layers:
+                if m is not None and isinstance(layer, Conv1d):
+                    y = y * m
+                y = layer(y)
+            x = level.act(y + level.skip(x))
         return x.transpose(1, 2)
 
 
@@ -242,7 +248,7 @@ class Graph(nn.Module):
 def sources(block):
     if 'inputs' in block:
         return block['inputs']
-    if block['type'] == 'applyMask':
+    if block['type'] == 'applyMask' or block.get('mask') is not None:
         return [block['input'], block['mask']]
     return [block['input']]
 
@@ -263,10 +269,17 @@ class TimeDistributed(nn.Module):
         self.input, self.output = block['input'], block['output']
         self.out_shape = self.graph.shapes[self.output]
 
-    def forward(self, x):  # [N, T, ...] -> fold -> [N*T, ...]
+    def forward(self, x, mask=None):  # [N, T, ...] -> fold -> [N*T, ...]; with a mask, only the real steps
         n, t = x.shape[:2]
-        y = self.graph({self.input: x.reshape(n * t, *x.shape[2:])})[self.output]
-        return y.reshape(n, t, *y.shape[1:])
+        flat = x.reshape(n * t, *x.shape[2:])
+        if mask is None:
+            y = self.graph({self.input: flat})[self.output]
+            return y.reshape(n, t, *y.shape[1:])
+        real = mask.reshape(-1) > 0
+        y = self.graph({self.input: flat[real]})[self.output]
+        out = y.new_zeros((n * t, *y.shape[1:]))
+        out[real] = y
+        return out.reshape(n, t, *y.shape[1:])
 
 
 def build_block(path, block, shapes):

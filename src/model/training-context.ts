@@ -19,6 +19,12 @@ export interface TrainingContext {
   firstSample: number;
   /** Samples this pass sees. */
   samples: number;
+  /**
+   * Ids of the rows of a sequence folded to its real steps (see `FoldTime`):
+   * sample (in the whole batch) + step · 2¹⁶, so dropout masks follow a
+   * value's sample and step, never the padding around it.
+   */
+  foldedRows?: Int32Array;
 }
 
 let current: TrainingContext = { step: 0, firstSample: 0, samples: 0 };
@@ -53,6 +59,17 @@ export function withTrainingContext<T>(context: TrainingContext, pass: () => T):
   } finally {
     current = outer;
   }
+}
+
+/** Records the ids of the folded real steps of this pass (local sample indices; placed in the whole batch here). */
+export function setFoldedRows(ids: Int32Array): void {
+  const offset = current.firstSample;
+  current.foldedRows = offset === 0 ? ids : ids.map((id) => (id + offset) | 0);
+}
+
+/** The whole-batch ids of a folded tensor's `rows` rows, when this pass folded that many real steps. */
+export function foldedRowIds(rows: number): Int32Array | undefined {
+  return current.foldedRows?.length === rows ? current.foldedRows : undefined;
 }
 
 /** The current training step. */

@@ -189,6 +189,20 @@ describe('train_params.json', () => {
       expect(issue!.hint).toContain('"ecg"');
     });
 
+    it('rejects sequence blocks that would let padding reach real steps, naming the mask to add', async () => {
+      const issues = await checkIssues((_train, net) => {
+        delete net.blocks.tcn.mask;
+        delete net.blocks.ecg_tower.mask;
+        net.blocks.night_pool = { type: 'adaptivePool1d', input: 'tcn', mode: 'avg', outputLength: 1 };
+      });
+      expect(issues.filter((issue) => issue.check === 'sequencesAreMasked').map((issue) => [issue.path.join('.'), issue.hint])).toEqual([
+        ['netParams.blocks.ecg_tower', 'add "mask": "epoch_mask" to it.'],
+        ['netParams.blocks.tcn', 'add "mask": "epoch_mask" to it.'],
+        ['netParams.blocks.night_pool.type', 'use globalPool1d with "mask": "epoch_mask", or pool inside a timeDistributed block.'],
+      ]);
+      expect(issues[0]!.message).toContain('padded steps flow into real ones');
+    });
+
     it('rejects an unfreeze schedule beyond the epoch budget or out of order', async () => {
       const issues = await checkIssues((train) => {
         train.fineTune = {

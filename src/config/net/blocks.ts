@@ -17,6 +17,10 @@ const merge = {
   description,
 };
 const poolMode = z.enum(['max', 'avg']).describe('Max or average pooling.');
+/** The padding mask of a sequence block: padded steps count as absent. */
+const sequenceMask = BlockRef.optional().describe(
+  'Input of 0/1 flags per step (1 = real, 0 = padding). Padded steps are treated as absent, so results do not depend on how much padding a batch has.',
+);
 
 export const Conv1dStackBlock = z.strictObject({
   type: z.literal('conv1dStack'),
@@ -45,6 +49,7 @@ export const GlobalPool1dBlock = z.strictObject({
   type: z.literal('globalPool1d'),
   ...single,
   mode: poolMode,
+  mask: sequenceMask,
 });
 
 export const AdaptivePool1dBlock = z.strictObject({
@@ -91,6 +96,9 @@ export const TcnBlock = z.strictObject({
     .enum(['causal', 'same'])
     .default('causal')
     .describe('causal: each step sees only the past; same: each step sees both sides.'),
+  mask: sequenceMask.describe(
+    'Input of 0/1 flags per step (1 = real, 0 = padding): padded steps are zeroed before every convolution, so they never reach real steps. Required with "same" padding when the net has a padding mask.',
+  ),
   activation: Activation.default('relu'),
   dropout: DropoutRate,
   kernelInitializer: Initializer.default('heNormal'),
@@ -169,6 +177,8 @@ const LeafBlock = z.discriminatedUnion('type', [
 export interface TimeDistributedBlock {
   type: 'timeDistributed';
   input: string;
+  /** Padding mask of the steps: padded steps are skipped (not computed, not in batch statistics) and come out as zeros. */
+  mask?: string | undefined;
   description?: string | undefined;
   /** The per-step graph; inside it, the block's input name refers to one step. */
   blocks: Record<string, Block>;
@@ -182,6 +192,9 @@ export type Block = z.infer<typeof LeafBlock> | TimeDistributedBlock;
 export const TimeDistributedBlock = z.strictObject({
   type: z.literal('timeDistributed'),
   ...single,
+  mask: sequenceMask.describe(
+    'Input of 0/1 flags per step (1 = real, 0 = padding): padded steps are skipped (not computed, not counted in batch-norm statistics) and come out as zeros.',
+  ),
   get blocks(): z.ZodType<Record<string, Block>> {
     return z
       .record(Identifier, Block)
@@ -202,5 +215,6 @@ export type BlockOf<T extends BlockType> = Extract<Block, { type: T }>;
 export function blockSources(block: Block): string[] {
   if ('inputs' in block) return block.inputs;
   if (block.type === 'applyMask') return [block.input, block.mask];
+  if ('mask' in block && block.mask !== undefined) return [block.input, block.mask];
   return [block.input];
 }

@@ -48,7 +48,7 @@ export function scopes(net: NetParams): Scope[] {
 function sourceRefs(block: Block): { key: PathSegment[]; name: string }[] {
   if ('inputs' in block) return block.inputs.map((name, i) => ({ key: ['inputs', i], name }));
   const refs: { key: PathSegment[]; name: string }[] = [{ key: ['input'], name: block.input }];
-  if (block.type === 'applyMask') refs.push({ key: ['mask'], name: block.mask });
+  if ('mask' in block && block.mask !== undefined) refs.push({ key: ['mask'], name: block.mask });
   return refs;
 }
 

@@ -160,6 +160,41 @@ const inputsAreFed: Check<TrainContext> = {
   },
 };
 
+/** The data field that carries the padding mask of batched sequences. */
+const MASK_FIELD = 'mask';
+
+/**
+ * With padded sequences (a net input fed by the `mask` field), every block
+ * that mixes steps must know the mask, else padding reaches real steps and
+ * predictions depend on the batch a sequence is in.
+ */
+const sequencesAreMasked: Check<TrainContext> = {
+  name: 'sequencesAreMasked',
+  run: ({ train: { data }, net, inNet }) => {
+    if (!net) return [];
+    const mask = Object.keys(net.inputs).find((name) => (data.inputs[name] ?? name) === MASK_FIELD);
+    if (!mask) return [];
+    const why = `sequences are padded to the batch's longest, and without the mask padded steps flow into real ones (results would depend on the batch)`;
+    return Object.entries(net.blocks).flatMap(([name, block]): ConfigIssue[] => {
+      const needsMask =
+        (block.type === 'tcn' && block.padding === 'same') || block.type === 'timeDistributed' || block.type === 'globalPool1d';
+      if (needsMask && block.mask === undefined) {
+        return [{ ...inNet(['blocks', name]), message: `Expected block "${name}" (${block.type}) to name the padding mask: ${why}.`, hint: `add "mask": "${mask}" to it.` }];
+      }
+      if (block.type === 'pool1d' || block.type === 'adaptivePool1d') {
+        return [
+          {
+            ...inNet(['blocks', name, 'type']),
+            message: `Expected a block that can skip padded steps, but ${block.type} "${name}" pools across them: ${why}.`,
+            hint: `use globalPool1d with "mask": "${mask}", or pool inside a timeDistributed block.`,
+          },
+        ];
+      }
+      return [];
+    });
+  },
+};
+
 const headMatchesClasses: Check<TrainContext> = {
   name: 'headMatchesClasses',
   run: ({ train: { data }, net, inNet }) => {
@@ -267,6 +302,7 @@ export const trainChecks: readonly Check<TrainContext>[] = [
   nightLengths,
   sourceHasLabels,
   inputsAreFed,
+  sequencesAreMasked,
   headMatchesClasses,
   freezeIsUnambiguous,
   patternsMatchBlocks,

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BlockOf } from '../../config/net/blocks.js';
 import { AdaptivePool1D } from '../layers/adaptive-pool1d.js';
+import { MaskedGlobalPool1D } from '../layers/masked-global-pool1d.js';
 import { apply, type BlockScope } from '../scope.js';
 
 export function buildPool1d(block: BlockOf<'pool1d'>, [input]: tf.SymbolicTensor[], scope: BlockScope) {
@@ -14,7 +15,8 @@ export function buildPool1d(block: BlockOf<'pool1d'>, [input]: tf.SymbolicTensor
   return apply(block.mode === 'max' ? tf.layers.maxPooling1d(args) : tf.layers.averagePooling1d(args), input!);
 }
 
-export function buildGlobalPool1d(block: BlockOf<'globalPool1d'>, [input]: tf.SymbolicTensor[], scope: BlockScope) {
+export function buildGlobalPool1d(block: BlockOf<'globalPool1d'>, [input, mask]: tf.SymbolicTensor[], scope: BlockScope) {
+  if (mask) return apply(new MaskedGlobalPool1D({ name: scope.path, mode: block.mode }), [input!, mask]);
   const args = { name: scope.path };
   return apply(block.mode === 'max' ? tf.layers.globalMaxPooling1d(args) : tf.layers.globalAveragePooling1d(args), input!);
 }

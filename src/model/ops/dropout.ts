@@ -7,6 +7,8 @@
  * - splitting a batch into micro-batches, or recomputing part of it in the
  *   backward pass, draws the same masks as the whole batch (rows are placed
  *   with `rowOffset`), so those give the full batch's result;
+ * - rows of a sequence folded to its real steps are keyed by (sample, step),
+ *   so padding never changes a real value's mask;
  * - every backend draws the same masks;
  * - nothing is saved for the backward pass: it draws the mask again.
  *
@@ -14,7 +16,7 @@
  * value), ten times faster than tfjs's seeded `randomUniform`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { rowOffset } from '../training-context.js';
+import { foldedRowIds, rowOffset } from '../training-context.js';
 
 const GOLDEN = 0x9e3779b9;
 
@@ -34,17 +36,18 @@ export function dropoutKey(seed: number, step: number): number {
 
 /**
  * The mask of `rows` rows of `rowSize` values starting at row `firstRow` of
- * the batch: `1 / (1 − rate)` where kept, 0 where dropped. Each hash decides
- * two values with 16 bits each (the rate is rounded to a multiple of 2⁻¹⁶).
+ * the batch (or rows with the given ids): `1 / (1 − rate)` where kept, 0
+ * where dropped. Each hash decides two values with 16 bits each (the rate is
+ * rounded to a multiple of 2⁻¹⁶).
  */
-export function dropoutMask(key: number, rate: number, firstRow: number, rows: number, rowSize: number): Float32Array {
+export function dropoutMask(key: number, rate: number, firstRow: number, rows: number, rowSize: number, rowIds?: Int32Array): Float32Array {
   const out = new Float32Array(rows * rowSize);
   // Kept when the 16 bits are ≥ threshold, i.e. when (threshold − 1 − bits) is negative: its sign bit, without a branch.
   const below = Math.round(rate * 65536) - 1;
   const scale = 1 / (1 - rate);
   let i = 0;
   for (let r = 0; r < rows; r++) {
-    const row = mix(key ^ Math.imul(firstRow + r, GOLDEN));
+    const row = mix(key ^ Math.imul(rowIds ? rowIds[r]! : firstRow + r, GOLDEN));
     const end = i + rowSize;
     for (let c = 0; i < end; c++) {
       const bits = mix((row + Math.imul(c, GOLDEN)) | 0);
@@ -63,8 +66,9 @@ export function dropoutMask(key: number, rate: number, firstRow: number, rows: n
 export function hashedDropout(x: tf.Tensor, rate: number, key: number, noiseShape?: number[]): tf.Tensor {
   const shape = noiseShape ?? x.shape;
   const rows = shape[0] ?? 1;
-  const firstRow = rowOffset(x.shape[0] ?? 1);
-  const mask = () => tf.tensor(dropoutMask(key, rate, firstRow, rows, tf.util.sizeFromShape(shape.slice(1))), shape, 'float32');
+  const rowIds = foldedRowIds(rows);
+  const firstRow = rowIds ? 0 : rowOffset(x.shape[0] ?? 1);
+  const mask = () => tf.tensor(dropoutMask(key, rate, firstRow, rows, tf.util.sizeFromShape(shape.slice(1)), rowIds), shape, 'float32');
   const op = tf.customGrad((input, save) => {
     void save;
     const value = tf.tidy(() => tf.mul(input as tf.Tensor, mask()));
