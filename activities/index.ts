@@ -18,7 +18,7 @@ export type { ActivityDeps } from './deps.js';
 export type { ValidateConfigInput, ValidatedConfig } from './validate-config.js';
 export type { BuiltModel } from './build-model.js';
 export type { PreparedRef } from './prepare-data.js';
-export type { ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
+export type { BestCheckpoint, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
 export type { Evaluation, SplitEvaluation } from './evaluate.js';
 export type { ExportResult } from './export-model.js';
 export type { ChampionEntry, EvaluateChampionInput, PromotionDecision, RetrainingPlan } from './retraining.js';

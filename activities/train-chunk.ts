@@ -14,13 +14,13 @@ import type { CheckpointRef } from '../src/checkpoint/checkpoint.js';
 import { sha256 } from '../src/config/read-json.js';
 import { firstValidCheckpoint, listCheckpoints } from '../src/checkpoint/series.js';
 import { CheckpointError } from '../src/errors.js';
-import type { ChunkResult } from '../src/train/chunk.js';
+import type { BestCheckpoint, ChunkResult } from '../src/train/chunk.js';
 import type { EarlyStoppingState } from '../src/train/early-stopping.js';
 import { trainChunkInProcess } from '../src/train/process.js';
 import { withLiveness } from './liveness.js';
 import type { RunRef } from './validate-config.js';
 
-export type { ChunkResult, EpochRecord } from '../src/train/chunk.js';
+export type { BestCheckpoint, ChunkResult, EpochRecord } from '../src/train/chunk.js';
 export type { EarlyStoppingState } from '../src/train/early-stopping.js';
 
 export interface TrainChunkInput {
@@ -36,6 +36,8 @@ export interface TrainChunkInput {
   earlyStopping: EarlyStoppingState;
   /** The chunk that wrote `committed` (its inputs): trained again when `committed` turns out corrupt. */
   previous?: ChunkInputs;
+  /** The best epoch's checkpoint so far: never pruned (the run exports it). */
+  best?: BestCheckpoint;
 }
 
 /** What decides what a chunk computes (with the run's config). */
@@ -75,6 +77,7 @@ export function trainChunkActivity() {
             learningRate: input.learningRate,
             protect: [input.committed.path, ...(input.previous ? [input.previous.committed.path] : [])], // the one before too: it can recreate the committed one
             earlyStopping: input.earlyStopping,
+            ...(input.best ? { best: input.best } : {}),
             lineage,
           },
           {
@@ -164,6 +167,7 @@ async function repairCommitted(dir: string, input: TrainChunkInput): Promise<str
     unfrozen: previous.unfrozen,
     learningRate: previous.learningRate,
     earlyStopping: previous.earlyStopping,
+    ...(input.best ? { best: input.best } : {}),
     protect: [previous.committed.path, path],
     lineage,
   });

@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -31,7 +32,12 @@ import { activities, surfaceUserErrors, trainingActivities, waitedForWorker } fr
 import { checkTrainingPipelineInput } from './inputs.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
 import { stageTimer } from './timing.js';
-import { bestOf, chunkEnd, etaSeconds, startTraining, thawReached, type TrainingState } from './training-state.js';
+import { bestOf, chunkEnd, etaSeconds, exportedCheckpoint, startTraining, thawReached, type TrainingState } from './training-state.js';
+
+/** Marks histories recorded after a hand-set learning rate began to win over unfreeze steps. */
+const FIXED_LEARNING_RATE_PATCH = 'epochal-fixed-learning-rate';
+/** Marks histories in which the metric search attribute ends as the exported model's value. */
+const EXPORTED_METRIC_PATCH = 'epochal-exported-metric';
 
 /** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
 export interface TrainingPipelineInput {
@@ -67,7 +73,10 @@ export interface TrainingPipelineResult {
     step: number;
     /** budget: the epoch budget was spent; earlyStopping: the monitored metric stopped improving; stopped: a stop signal. */
     ended: 'budget' | 'earlyStopping' | 'stopped';
+    /** The last checkpoint trained. */
     checkpoint: string;
+    /** The model exported and evaluated: the best monitored epoch's or the last. */
+    exported: { which: 'best' | 'last'; epoch: number; step: number; checkpoint: string };
     history: EpochRecord[];
     best?: { monitor: string; value: number; epoch?: number };
     /** The backend the last chunk trained on, and how its steps fit in memory. */
@@ -79,7 +88,14 @@ export interface TrainingPipelineResult {
 
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
   checkTrainingPipelineInput(input, workflowInfo().workflowId);
-  const control = { phase: 'validating' as Phase, paused: false, stopRequested: false, extraEpochs: 0, learningRate: undefined as number | undefined };
+  const control = {
+    phase: 'validating' as Phase,
+    paused: false,
+    stopRequested: false,
+    extraEpochs: 0,
+    learningRate: undefined as number | undefined,
+    learningRateFixed: false,
+  };
   let state: TrainingState | undefined = input.resume;
   const open = () => !['evaluating', 'exporting', 'done'].includes(control.phase);
 
@@ -104,7 +120,12 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     setLearningRateUpdate,
     (learningRate) => {
       control.learningRate = learningRate;
-      if (state) state.learningRate = learningRate;
+      // A rate set by hand wins over later unfreeze steps' rates (runs recorded before this rule keep the old one).
+      control.learningRateFixed = patched(FIXED_LEARNING_RATE_PATCH);
+      if (state) {
+        state.learningRate = learningRate;
+        state.learningRateFixed ||= control.learningRateFixed;
+      }
       return learningRate;
     },
     {
@@ -143,7 +164,10 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     state = startTraining({ validated, data, built, trainingTaskQueue: input.trainingTaskQueue });
     state.timings = timings;
     state.epochs += control.extraEpochs;
-    if (control.learningRate !== undefined) state.learningRate = control.learningRate;
+    if (control.learningRate !== undefined) {
+      state.learningRate = control.learningRate;
+      state.learningRateFixed = control.learningRateFixed;
+    }
   }
   control.paused ||= state.paused;
   control.stopRequested ||= state.stopRequested;
@@ -171,7 +195,13 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       earlyStopping: state.earlyStopping,
     };
     const chunk: ChunkResult = await onTrainingQueue(
-      training.trainChunk({ config: state.validated, preparedDir: state.data.dir, ...inputs, ...(state.lastChunk ? { previous: state.lastChunk } : {}) }),
+      training.trainChunk({
+        config: state.validated,
+        preparedDir: state.data.dir,
+        ...inputs,
+        ...(state.lastChunk ? { previous: state.lastChunk } : {}),
+        ...(state.best ? { best: state.best } : {}),
+      }),
     );
     state.lastChunk = inputs;
     state.trainSeconds += (Date.now() - chunkStarted) / 1000;
@@ -181,6 +211,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     state.checkpoint = { ...chunk.checkpoint, step: chunk.step };
     state.history.push(...chunk.history);
     state.earlyStopping = chunk.earlyStopping;
+    if (chunk.best) state.best = chunk.best;
     state.earlyStopped = chunk.earlyStopped;
     if (chunk.backend) state.trainedWith = { backend: chunk.backend, memory: chunk.memory };
     const best = bestOf(state);
@@ -195,10 +226,11 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   const ended = control.stopRequested ? 'stopped' : state.earlyStopped ? 'earlyStopping' : 'budget';
   state.timings.train = state.trainSeconds;
 
-  enter('evaluating', 'evaluate', 'Evaluating on the test split…');
+  const exporting = exportedCheckpoint(state);
+  enter('evaluating', 'evaluate', `Evaluating the ${exporting.which} model (epoch ${exporting.epoch}) on the test split…`);
   const evaluateStarted = Date.now();
   const evaluation = await onTrainingQueue(
-    training.evaluate({ config: state.validated, preparedDir: state.data.dir, checkpoint: state.checkpoint.path }),
+    training.evaluate({ config: state.validated, preparedDir: state.data.dir, checkpoint: exporting.path }),
   );
   state.timings.evaluate = (Date.now() - evaluateStarted) / 1000;
 
@@ -209,7 +241,8 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       artifactRoot: state.validated.artifactRoot,
       runId: state.validated.runId,
       ...(state.validated.owner ? { owner: state.validated.owner } : {}),
-      checkpoint: state.checkpoint.path,
+      checkpoint: exporting.path,
+      exported: { which: exporting.which, epoch: exporting.epoch, step: exporting.step },
       config: state.validated.snapshot,
       data: { fingerprint: state.data.fingerprint, dir: state.data.dir, records: state.data.records },
       backend: { built: state.built.backend, ...(state.trainedWith ? { trained: state.trainedWith.backend, memory: state.trainedWith.memory } : {}) },
@@ -220,8 +253,11 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       ended,
     }),
   );
+  const monitored = state.history.find((record) => record.epoch === exporting.epoch)?.[state.validated.plan.monitor as keyof EpochRecord];
+  // The search attribute describes the exported model (runs recorded before this rule did not set it here).
+  if (monitored !== undefined && state.validated.searchable !== false && patched(EXPORTED_METRIC_PATCH)) upsertSearchAttributes([{ key: BEST_METRIC, value: monitored }]);
   const kappa = evaluation.test ? `, test kappa ${evaluation.test.cohenKappa.toFixed(3)}` : '';
-  enter('done', 'done', `Trained ${state.epoch} epochs (${ended})${kappa}; model in ${exported.model.path}.`);
+  enter('done', 'done', `Trained ${state.epoch} epochs (${ended}); exported the ${exporting.which} model (epoch ${exporting.epoch})${kappa}; model in ${exported.model.path}.`);
   return {
     runId: state.validated.runId,
     runDir: state.validated.runDir,
@@ -236,6 +272,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       step: state.step,
       ended,
       checkpoint: state.checkpoint.path,
+      exported: { which: exporting.which, epoch: exporting.epoch, step: exporting.step, checkpoint: exporting.path },
       history: state.history,
       ...(best ? { best } : {}),
       ...(state.trainedWith ? { trainedWith: state.trainedWith } : {}),

@@ -1,5 +1,5 @@
 /** The training loop's durable state, and the pure rules the workflow applies to it. */
-import type { BuiltModel, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, PreparedRef, ValidatedConfig } from '../activities/index.js';
+import type { BestCheckpoint, BuiltModel, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, PreparedRef, ValidatedConfig } from '../activities/index.js';
 import type { CheckpointRefWithStep } from './types.js';
 
 /** Everything the pipeline carries from chunk to chunk (and across continue-as-new). */
@@ -16,6 +16,8 @@ export interface TrainingState {
   checkpoint: CheckpointRefWithStep;
   history: EpochRecord[];
   earlyStopping: EarlyStoppingState;
+  /** The best monitored epoch's checkpoint, when the run exports the best. */
+  best?: BestCheckpoint;
   earlyStopped: boolean;
   /** Weight patterns thawed by the unfreeze schedule so far; never re-frozen. */
   unfrozen: string[];
@@ -92,6 +94,12 @@ export function bestOf(state: TrainingState): { monitor: string; value: number; 
   const { best, bestEpoch } = state.earlyStopping;
   if (best === undefined) return undefined;
   return { monitor: state.validated.plan.monitor, value: best, ...(bestEpoch !== undefined ? { epoch: bestEpoch } : {}) };
+}
+
+/** The checkpoint the run exports: the best epoch's when the plan says so (and one was kept), else the last. */
+export function exportedCheckpoint(state: TrainingState): { which: 'best' | 'last'; path: string; epoch: number; step: number } {
+  if (state.validated.plan.export === 'best' && state.best) return { which: 'best', ...state.best };
+  return { which: 'last', path: state.checkpoint.path, epoch: state.epoch, step: state.step };
 }
 
 /** Seconds left at the pace so far; undefined before the first chunk. */

@@ -29,8 +29,10 @@ export interface ExportInput {
   /** The workflow that owns the run folder (checked before anything is written). */
   owner?: RunOwner;
   workflow: { workflowId: string; runId: string };
-  /** The checkpoint to export (the last one trained). */
+  /** The checkpoint to export. */
   checkpoint: string;
+  /** Which model that is: the best monitored epoch's or the last trained. */
+  exported?: { which: 'best' | 'last'; epoch: number; step: number };
   config: ConfigSnapshot;
   data: { fingerprint: string; dir: string; records: Record<string, number> };
   /** The backend that built the model, and the one that trained it (the training worker's) with its memory plan. */
@@ -67,6 +69,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
   const metrics = await writeJsonRef(join(folder.root, 'metrics.json'), {
     history: input.history,
     ...(input.best ? { best: input.best } : {}),
+    ...(input.exported ? { exported: input.exported } : {}),
     test: input.test ?? null,
   });
   const manifest = await writeJsonRef(join(folder.root, 'manifest.json'), {
@@ -76,7 +79,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     epochal: await provenance(),
     configs: { train: input.config.train, net: input.config.net, sources: input.config.sources },
     data: input.data,
-    model: { checkpoint: input.checkpoint, modelJson: model, weights, digest: modelFiles.digest, files: modelFiles.files },
+    model: { checkpoint: input.checkpoint, ...(input.exported ?? {}), modelJson: model, weights, digest: modelFiles.digest, files: modelFiles.files },
     backend: {
       trained: input.backend.trained?.name ?? input.backend.built,
       ...(input.backend.trained ? { package: input.backend.trained.package, passedOver: input.backend.trained.skipped } : {}),

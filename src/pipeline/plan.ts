@@ -18,6 +18,8 @@ export interface TrainingPlan {
   /** What early stopping (or, without it, "best so far") watches. */
   monitor: string;
   mode: 'min' | 'max';
+  /** Which model the run exports: the best monitored epoch's, or the last. */
+  export: 'best' | 'last';
 }
 
 export function trainingPlan(train: TrainParams): TrainingPlan {
@@ -33,5 +35,6 @@ export function trainingPlan(train: TrainParams): TrainingPlan {
     unfreezeSchedule: (fineTune?.unfreezeSchedule ?? []).map((step) => ({ ...step })),
     monitor,
     mode: monitorMode(monitor, training.earlyStopping?.mode),
+    export: training.export ?? (training.earlyStopping ? 'best' : 'last'),
   };
 }

@@ -17,7 +17,10 @@ import { batches } from '../data/batches.js';
 import { longestSequence } from '../data/prepared.js';
 import { setRecompute } from '../model/layers/conv-stack.js';
 import { applyTrainable, trainableAt } from '../model/freeze.js';
+import type { Metric } from '../config/train/training.js';
+import { trainingPlan } from '../pipeline/plan.js';
 import { evaluateSplit } from './evaluate.js';
+import { classificationReport, emptyConfusion, type ConfusionMatrix } from './metrics.js';
 import { advanceEarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { TrainingOptimizer } from './optimizer.js';
@@ -43,6 +46,8 @@ export interface ChunkRequest {
   protect: string[];
   /** Early-stopping state carried from earlier chunks. */
   earlyStopping: EarlyStoppingState;
+  /** The best epoch's checkpoint so far (from earlier chunks). */
+  best?: BestCheckpoint;
   /**
    * What this chunk computes (its starting checkpoint and inputs), written into
    * each of its checkpoints: training is deterministic, so a retry may resume
@@ -51,11 +56,22 @@ export interface ChunkRequest {
   lineage: string;
 }
 
+/** The checkpoint written at the end of the best monitored epoch so far. */
+export interface BestCheckpoint {
+  path: string;
+  epoch: number;
+  step: number;
+}
+
 /** What one epoch achieved. */
 export interface EpochRecord {
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   loss: number;
+  /** Training metrics (those in training.metrics) of the epoch's predictions in training mode, as Keras reports them. */
+  accuracy?: number;
+  cohenKappa?: number;
+  macroF1?: number;
   val_loss?: number;
   val_accuracy?: number;
   val_cohenKappa?: number;
@@ -72,6 +88,8 @@ export interface ChunkResult {
   /** Epochs this chunk completed (including those completed before a crash it resumed from). */
   history: EpochRecord[];
   earlyStopping: EarlyStoppingState;
+  /** The best epoch's checkpoint so far (this chunk's or an earlier one's), when kept. */
+  best?: BestCheckpoint;
   /** The monitored metric stopped improving: training should end. */
   earlyStopped: boolean;
   /** Stopped on request before the chunk's last epoch (cancellation, shutdown). */
@@ -114,6 +132,10 @@ export interface ChunkState extends CheckpointState {
   earlyStopping: EarlyStoppingState;
   /** Sum and count of step losses in the epoch under way. */
   epochLoss: { sum: number; steps: number };
+  /** The training predictions of the epoch under way (for its training metrics). */
+  epochConfusion?: ConfusionMatrix;
+  /** The best epoch's checkpoint so far. */
+  best?: BestCheckpoint;
   /** The chunk that wrote it (see ChunkRequest.lineage). */
   lineage: string;
   /** The memory plan the run trains with (decided by its first chunk, kept by later ones on the same backend). */
@@ -147,21 +169,28 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
     history: (saved.history ?? []).filter((record) => record.epoch > request.fromEpoch),
     earlyStopping: saved.earlyStopping ?? request.earlyStopping,
     epochLoss: saved.epochLoss ?? { sum: 0, steps: 0 },
+    epochConfusion: saved.epochConfusion ?? emptyConfusion(run.prepared.index.classes.length),
+    ...((saved.best ?? request.best) ? { best: saved.best ?? request.best } : {}),
     lineage: request.lineage,
     memory,
   };
+  const keepBest = trainingPlan(train).export === 'best'; // a checkpoint of every epoch that improves the monitored value
   const timing = { trainSeconds: 0, steps: 0, checkpointSeconds: [] as number[], restoreSeconds };
   let latest: CheckpointRef = { path: request.start, manifestSha256: '' };
+  const where = () => `${state.epoch}/${state.step}/${state.batchInEpoch}`;
+  let savedAt: string | undefined;
   const checkpoint = async () => {
     const started = performance.now();
     const step = state.step;
+    savedAt = where();
     latest = await writeCheckpoint(
       checkpointPath(request.checkpointsDir, step),
       { model: run.model, optimizer, state: { ...state, trainable: optimizer.trainable } },
       hooks.beforeCheckpointCommit && ((staging) => hooks.beforeCheckpointCommit!(step, staging)),
     );
     timing.checkpointSeconds.push((performance.now() - started) / 1000);
-    await pruneCheckpoints(request.checkpointsDir, train.training.keepCheckpoints, [...request.protect, latest.path]);
+    const keep = [...request.protect, latest.path, ...(request.best ? [request.best.path] : []), ...(state.best ? [state.best.path] : [])];
+    await pruneCheckpoints(request.checkpointsDir, train.training.keepCheckpoints, keep);
     hooks.onCheckpoint?.(latest, state);
   };
 
@@ -184,7 +213,11 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
         }
         const started = performance.now();
         const batch = toTensors(run, data);
-        const loss = trainStep(run.model, optimizer, batch, state.step, { ...lossOptions(run), microBatchSize: memory.microBatchSize });
+        const loss = trainStep(run.model, optimizer, batch, state.step, {
+          ...lossOptions(run),
+          microBatchSize: memory.microBatchSize,
+          confusion: state.epochConfusion!,
+        });
         disposeBatch(batch);
         timing.trainSeconds += (performance.now() - started) / 1000;
         timing.steps += 1;
@@ -203,14 +236,20 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
       state.epoch = epoch;
       state.batchInEpoch = 0;
       state.epochLoss = { sum: 0, steps: 0 };
+      state.epochConfusion = emptyConfusion(run.prepared.index.classes.length);
+      if (keepBest && monitored.state.bestEpoch === epoch && monitored.state.epochsWithoutImprovement === 0) {
+        state.best = { path: checkpointPath(request.checkpointsDir, state.step), epoch, step: state.step };
+        await checkpoint(); // the best epoch's weights, kept whatever keepCheckpoints says
+      }
     }
-    await checkpoint();
+    if (savedAt !== where()) await checkpoint(); // unless the best epoch's checkpoint is this very state
     return {
       checkpoint: latest,
       epoch: state.epoch,
       step: state.step,
       history: state.history,
       earlyStopping: state.earlyStopping,
+      ...(state.best ? { best: state.best } : {}),
       earlyStopped,
       interrupted,
       timing,
@@ -243,24 +282,22 @@ function lossOptions(run: RunModel) {
   const classWeights = run.prepared.stats.classWeights;
   return {
     ignoreLabel: run.ignoreLabel,
+    loss: training.loss,
     ...(classWeights ? { classWeights } : {}),
     ...(training.gradientClipNorm ? { clipNorm: training.gradientClipNorm } : {}),
   };
 }
 
 async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, seconds: number): Promise<EpochRecord> {
-  const validation = await evaluateSplit(run, 'validation', run.config.train.training.batchSize);
+  const { metrics, batchSize } = run.config.train.training;
+  const validation = await evaluateSplit(run, 'validation', batchSize);
+  const train = classificationReport(state.epochConfusion!, run.prepared.index.classes);
+  const chosen = (report: Record<Metric, number>, prefix: string) => Object.fromEntries(metrics.map((metric) => [`${prefix}${metric}`, report[metric]]));
   return {
     epoch,
     loss: state.epochLoss.steps > 0 ? state.epochLoss.sum / state.epochLoss.steps : 0,
-    ...(validation
-      ? {
-          val_loss: validation.loss,
-          val_accuracy: validation.accuracy,
-          val_cohenKappa: validation.cohenKappa,
-          val_macroF1: validation.macroF1,
-        }
-      : {}),
+    ...chosen(train, ''),
+    ...(validation ? { val_loss: validation.loss, ...chosen(validation, 'val_') } : {}),
     seconds,
   };
 }

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { batches } from '../data/batches.js';
 import type { SplitName } from '../data/split.js';
-import { maskedCrossEntropy } from './loss.js';
+import { forwardLogits } from './logits.js';
+import { classificationLoss } from './loss.js';
 import { accumulate, classificationReport, emptyConfusion, type ClassificationReport } from './metrics.js';
 import { disposeBatch, toTensors, type RunModel } from './run-model.js';
 
@@ -10,7 +11,11 @@ export interface SplitEvaluation extends ClassificationReport {
   loss: number;
 }
 
-/** Evaluates `run.model` (inference mode) on `split`; undefined when the split is empty. */
+/**
+ * Evaluates `run.model` (inference mode) on `split`; undefined when the split
+ * is empty. The loss is the configured one (label smoothing included) without
+ * class or sample weights, as Keras reports a validation loss.
+ */
 export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: number): Promise<SplitEvaluation | undefined> {
   if (run.prepared.index.splits[split].records === 0) return undefined;
   const classes = run.prepared.index.classes;
@@ -20,9 +25,9 @@ export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: 
   for await (const data of batches(run.prepared, split, { batchSize, fields: run.fields, reuseArrays: true })) {
     const batch = toTensors(run, data);
     const [loss, labelled, probabilities] = tf.tidy(() => {
-      const probs = run.model.predict(batch.inputs) as tf.Tensor;
+      const logits = forwardLogits(run.model, batch.inputs, false);
       const valid = tf.sum(tf.cast(tf.notEqual(batch.labels, run.ignoreLabel), 'float32'));
-      return [maskedCrossEntropy(batch.labels, probs, { ignoreLabel: run.ignoreLabel }), valid, probs];
+      return [classificationLoss(batch.labels, logits, { ignoreLabel: run.ignoreLabel, loss: run.config.train.training.loss }), valid, logits];
     });
     const count = labelled.dataSync()[0]!;
     lossSum += loss.dataSync()[0]! * count;

@@ -1,20 +1,35 @@
-/** Losses over labelled positions only: padded epochs (the ignore label) count for nothing. */
+/**
+ * The training loss, as `training.loss` configures it, computed from logits
+ * (log-softmax, so a confidently wrong prediction still has a gradient) over
+ * labelled positions only: padded epochs (the ignore label) count for nothing.
+ *
+ * - `sparseCategoricalCrossentropy`: −Σₖ qₖ log pₖ, where q is the one-hot
+ *   label smoothed as Keras does, q = (1 − ε)·onehot + ε / K.
+ * - `focal`: −Σₖ qₖ (1 − pₖ)^γ log pₖ (Lin et al. 2017), which weighs down
+ *   positions the model already gets right; γ = 0 is cross-entropy.
+ *
+ * Each position is weighted by its class weight times its sample weight; the
+ * loss is the weighted mean over positions.
+ */
 import * as tf from '@tensorflow/tfjs';
+import type { Loss } from '../config/train/training.js';
 
-export interface CrossEntropyOptions {
+export interface LossOptions {
   /** Label value of padded or unlabelled positions (default -1). */
   ignoreLabel?: number;
   /** One weight per class; unweighted when absent. */
   classWeights?: readonly number[];
   /** A weight per position, shaped like the labels (e.g. 0 for artefact epochs); unweighted when absent. */
   sampleWeights?: tf.Tensor;
+  /** The configured loss (default: cross-entropy without smoothing). */
+  loss?: Loss;
 }
 
 /**
  * The weight of every position: its class weight times its sample weight,
- * and 0 for the ignore label. The loss is the weighted mean over positions.
+ * and 0 for the ignore label.
  */
-function positionWeights(labels: tf.Tensor, options: CrossEntropyOptions): { weight: tf.Tensor; safeLabels: tf.Tensor } {
+function positionWeights(labels: tf.Tensor, options: LossOptions): { weight: tf.Tensor; safeLabels: tf.Tensor } {
   const valid = tf.notEqual(labels, options.ignoreLabel ?? -1);
   const safeLabels = tf.where(valid, labels, tf.zerosLike(labels)).toInt();
   const classWeight = options.classWeights ? tf.gather(tf.tensor1d([...options.classWeights]), safeLabels) : tf.cast(valid, 'float32');
@@ -23,25 +38,49 @@ function positionWeights(labels: tf.Tensor, options: CrossEntropyOptions): { wei
 }
 
 /** The total position weight of a batch: the denominator of its mean loss (at least 1e-7). */
-export function lossDenominator(labels: tf.Tensor, options: CrossEntropyOptions = {}): number {
+export function lossDenominator(labels: tf.Tensor, options: LossOptions = {}): number {
   return tf.tidy(() => Math.max(tf.sum(positionWeights(labels, options).weight).dataSync()[0]!, 1e-7));
 }
 
+/** The loss of every position: `[...]` from logits `[..., classes]` and safe integer labels `[...]`. */
+function perPositionLoss(logits: tf.Tensor, safeLabels: tf.Tensor, loss: Loss | undefined): tf.Tensor {
+  const classes = logits.shape[logits.rank - 1]!;
+  const logProbs = tf.logSoftmax(logits);
+  const smoothing = loss?.labelSmoothing ?? 0;
+  const oneHot = tf.oneHot(safeLabels, classes).toFloat();
+  const target = smoothing > 0 ? tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / classes) : oneHot;
+  const gamma = loss?.type === 'focal' ? (loss.gamma ?? 2) : 0;
+  const weighted = gamma > 0 ? tf.mul(tf.pow(tf.sub(1, tf.exp(logProbs)), gamma), logProbs) : logProbs;
+  return tf.neg(tf.sum(tf.mul(target, weighted), -1));
+}
+
 /**
- * Mean cross-entropy of predicted class probabilities `probs` ([..., classes])
- * against integer `labels` ([...]), over the positions whose label is not the
- * ignore label, weighted per class and per position when weights are given.
- * With `denominator` (the whole batch's, from `lossDenominator`) it is this
- * part's share of the whole batch's mean, so the shares of a batch's parts
- * add up to its mean.
+ * The configured loss of `logits` ([..., classes]) against integer `labels`
+ * ([...]), a weighted mean over the labelled positions. With `denominator`
+ * (the whole batch's, from `lossDenominator`) it is this part's share of the
+ * whole batch's mean, so the shares of a batch's parts add up to its mean.
  */
-export function maskedCrossEntropy(labels: tf.Tensor, probs: tf.Tensor, options: CrossEntropyOptions = {}, denominator?: number): tf.Scalar {
+export function classificationLoss(labels: tf.Tensor, logits: tf.Tensor, options: LossOptions = {}, denominator?: number): tf.Scalar {
   return tf.tidy(() => {
-    const classes = probs.shape[probs.rank - 1]!;
     const { weight, safeLabels } = positionWeights(labels, options);
-    const logProbs = tf.log(tf.clipByValue(probs, 1e-7, 1));
-    const perPosition = tf.neg(tf.sum(tf.mul(tf.oneHot(safeLabels, classes), logProbs), -1));
-    const total = tf.sum(tf.mul(perPosition, weight));
+    const total = tf.sum(tf.mul(perPositionLoss(logits, safeLabels, options.loss), weight));
     return tf.div(total, denominator ?? tf.maximum(tf.sum(weight), 1e-7)) as tf.Scalar;
   });
+}
+
+/**
+ * The model that outputs logits: `model` up to the input of its final softmax
+ * (the same layers and weights). Undefined for a model whose output is not a
+ * softmax activation layer (a tfjs model exported before heads had one).
+ */
+export function logitsModel(model: tf.LayersModel): tf.LayersModel | undefined {
+  const last = model.outputLayers[0];
+  const config = last?.getConfig();
+  if (model.outputs.length !== 1 || last?.getClassName() !== 'Activation' || config?.activation !== 'softmax') return undefined;
+  return tf.model({ name: `${model.name}_logits`, inputs: model.inputs, outputs: last.input as tf.SymbolicTensor });
+}
+
+/** Logits of a softmax output when only probabilities are at hand (a model without `logitsModel`): log p, floored at 1e-7. */
+export function logitsFromProbabilities(probs: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.log(tf.clipByValue(probs, 1e-7, 1)));
 }

@@ -25,7 +25,8 @@ import type { ConfigIssue } from '../config/issues.js';
 import { ConfigError } from '../errors.js';
 import { buildModel } from '../model/build.js';
 import { ConvStack, setRecompute } from '../model/layers/conv-stack.js';
-import { maskedCrossEntropy } from './loss.js';
+import { forwardLogits } from './logits.js';
+import { classificationLoss } from './loss.js';
 import { peakBufferBytes } from './memory-probe.js';
 
 const GB = 1e9;
@@ -108,7 +109,7 @@ function measurePeak(config: TrainConfig, samples: number, steps: number, recomp
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   try {
     return peakBufferBytes(() => {
-      const { value, grads } = tf.variableGrads(() => maskedCrossEntropy(labels, model.apply(inputs, { training: true }) as tf.Tensor), variables);
+      const { value, grads } = tf.variableGrads(() => classificationLoss(labels, forwardLogits(model, inputs, true)), variables);
       tf.dispose([value, ...Object.values(grads)]);
     });
   } finally {

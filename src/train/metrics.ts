@@ -1,7 +1,8 @@
 /**
  * Classification metrics from a confusion matrix: accuracy, Cohen's kappa,
- * per-class precision/recall/F1 and their macro average. Positions with the
- * ignore label never count.
+ * per-class precision/recall/F1 and their macro average (scikit-learn's
+ * convention: over the classes labelled or predicted, zero_division=0).
+ * Positions with the ignore label never count.
  */
 
 /** `matrix[truth][predicted]` counts. */
@@ -62,7 +63,9 @@ export function classificationReport(matrix: ConfusionMatrix, names: readonly st
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     return { name: names[c] ?? String(c), precision, recall, f1, support: rows[c]! };
   });
-  const present = perClass.filter((m) => m.support > 0);
+  // scikit-learn's f1_score(average="macro", zero_division=0): every class that is labelled or predicted counts,
+  // and a class predicted but never labelled (or labelled but never predicted) has F1 0.
+  const present = perClass.filter((m, c) => m.support > 0 || columns[c]! > 0);
   const macroF1 = present.length > 0 ? present.reduce((sum, m) => sum + m.f1, 0) / present.length : 0;
   return { accuracy, cohenKappa, macroF1, perClass, confusion: matrix, count: total };
 }

@@ -6,8 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setTrainingStep, withBatchPart } from '../model/training-context.js';
-import { lossDenominator, maskedCrossEntropy, type CrossEntropyOptions } from './loss.js';
+import { classificationLoss, lossDenominator, type LossOptions } from './loss.js';
+import { accumulate, type ConfusionMatrix } from './metrics.js';
 import type { TrainingOptimizer } from './optimizer.js';
+import { forwardLogits } from './logits.js';
 
 /** A batch: one tensor per model input (in the model's input order), the labels, and optional per-position weights. */
 export interface Batch {
@@ -16,11 +18,13 @@ export interface Batch {
   weights?: tf.Tensor;
 }
 
-export interface StepOptions extends CrossEntropyOptions {
+export interface StepOptions extends Omit<LossOptions, 'sampleWeights'> {
   /** Clip the global gradient norm to this value. */
   clipNorm?: number;
   /** Samples per micro-batch (default: the whole batch in one pass). */
   microBatchSize?: number;
+  /** Adds the step's predictions (training mode, before the update) here: the epoch's training metrics. */
+  confusion?: ConfusionMatrix;
 }
 
 /**
@@ -36,7 +40,7 @@ export function trainStep(model: tf.LayersModel, optimizer: TrainingOptimizer, b
   setTrainingStep(step);
   const samples = batch.labels.shape[0] ?? 1;
   const micro = Math.min(options.microBatchSize ?? samples, samples);
-  const lossOptions = (part: Batch): CrossEntropyOptions => ({ ...options, ...(part.weights ? { sampleWeights: part.weights } : {}) });
+  const lossOptions = (part: Batch): LossOptions => ({ ...options, ...(part.weights ? { sampleWeights: part.weights } : {}) });
   const denominator = micro < samples ? lossDenominator(batch.labels, lossOptions(batch)) : undefined;
   const parts = [];
   for (let first = 0; first < samples; first += micro) {
@@ -44,8 +48,9 @@ export function trainStep(model: tf.LayersModel, optimizer: TrainingOptimizer, b
     parts.push(() =>
       withBatchPart(first, count, () => {
         const part = count === samples ? batch : sliceBatch(batch, first, count);
-        const probs = model.apply(part.inputs, { training: true }) as tf.Tensor;
-        const loss = maskedCrossEntropy(part.labels, probs, lossOptions(part), denominator);
+        const logits = forwardLogits(model, part.inputs, true);
+        if (options.confusion) accumulate(options.confusion, logits.dataSync(), part.labels.dataSync(), options.ignoreLabel ?? -1);
+        const loss = classificationLoss(part.labels, logits, lossOptions(part), denominator);
         const penalties = first === 0 ? model.calculateLosses() : [];
         return (penalties.length > 0 ? tf.add(loss, tf.addN(penalties)) : loss) as tf.Scalar;
       }),

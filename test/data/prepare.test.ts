@@ -12,7 +12,7 @@ function ecgData(overrides: Record<string, unknown> = {}) {
   return DataConfig.parse({
     source: { type: 'syntheticEcg', subjects: 12, nightEpochs: { min: 20, max: 30 }, samplingRateHz: 32, seed: 3 },
     classes: ['W', 'N1', 'N2', 'N3', 'REM'],
-    split: { train: 0.5, validation: 0.25, test: 0.25, seed: 1 },
+    split: { train: 0.5, validation: 0.25, test: 0.25, seed: 21 }, // a seed whose keyed hashes split the 12 subjects 6/3/3
     ...overrides,
   });
 }

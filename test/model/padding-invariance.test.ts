@@ -11,7 +11,8 @@ import { loadNetConfig } from '../../src/config/load.js';
 import type { NetParams } from '../../src/config/net/net-params.js';
 import { buildModel } from '../../src/model/build.js';
 import { setTrainingStep, withBatchPart } from '../../src/model/training-context.js';
-import { maskedCrossEntropy } from '../../src/train/loss.js';
+import { forwardLogits } from '../../src/train/logits.js';
+import { classificationLoss } from '../../src/train/loss.js';
 import { activate, seededNormal } from '../backend/parity.js';
 import { AVAILABLE_BACKENDS } from '../helpers/backends.js';
 import { CONFIGS } from '../helpers/configs.js';
@@ -71,7 +72,7 @@ function lossAndGradients(model: tf.LayersModel, net: NetParams, nights: Night[]
   setTrainingStep(3);
   const { inputs, labels } = batchOf(net, nights, steps);
   const { value, grads } = tf.variableGrads(
-    () => withBatchPart(0, nights.length, () => maskedCrossEntropy(labels, model.apply(inputs, { training: true }) as tf.Tensor)),
+    () => withBatchPart(0, nights.length, () => classificationLoss(labels, forwardLogits(model, inputs, true))),
     model.trainableWeights.map((w) => w.read() as tf.Variable),
   );
   const result = { loss: value.dataSync()[0]!, grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync() as Float32Array])) };

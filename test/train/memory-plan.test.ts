@@ -10,7 +10,8 @@ import { loadTrainConfig, type TrainConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build.js';
 import { setRecompute } from '../../src/model/layers/conv-stack.js';
-import { maskedCrossEntropy } from '../../src/train/loss.js';
+import { forwardLogits } from '../../src/train/logits.js';
+import { classificationLoss } from '../../src/train/loss.js';
 import { measureStepMemory, memoryLimit, planMemory } from '../../src/train/memory-plan.js';
 import { peakBufferBytes } from '../../src/train/memory-probe.js';
 import { activate } from '../backend/parity.js';
@@ -30,7 +31,7 @@ function measured(config: TrainConfig, samples: number, steps: number, recompute
   const labels = tf.zeros([samples, steps], 'int32');
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const peak = peakBufferBytes(() => {
-    const { value, grads } = tf.variableGrads(() => maskedCrossEntropy(labels, model.apply(inputs, { training: true }) as tf.Tensor), variables);
+    const { value, grads } = tf.variableGrads(() => classificationLoss(labels, forwardLogits(model, inputs, true)), variables);
     tf.dispose([value, ...Object.values(grads)]);
   });
   tf.dispose([...inputs, labels]);

@@ -33,8 +33,10 @@ describe('classification metrics', () => {
     expect(classificationReport([[7, 0], [0, 3]], ['a', 'b']).cohenKappa).toBeCloseTo(1, 12);
   });
 
-  it('leave classes without examples out of the macro F1', () => {
-    const report = classificationReport([[4, 0, 0], [0, 2, 0], [0, 0, 0]], ['a', 'b', 'c']);
-    expect(report.macroF1).toBe(1);
+  it('average F1 as scikit-learn does: over classes labelled or predicted, 0 where undefined (zero_division=0)', () => {
+    // A class neither labelled nor predicted is left out:
+    expect(classificationReport([[4, 0, 0], [0, 2, 0], [0, 0, 0]], ['a', 'b', 'c']).macroF1).toBe(1);
+    // f1_score([0, 0, 1], [0, 2, 1], average="macro") = (2/3 + 1 + 0) / 3: class 2 was predicted but never labelled.
+    expect(classificationReport([[1, 0, 1], [0, 1, 0], [0, 0, 0]], ['a', 'b', 'c']).macroF1).toBeCloseTo((2 / 3 + 1 + 0) / 3, 12);
   });
 });

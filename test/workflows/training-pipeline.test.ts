@@ -54,10 +54,13 @@ describe('trainingPipeline on a real Temporal server', () => {
       const test = result.evaluation.test!;
       expect(test.perClass.map((c) => c.name)).toEqual(['W', 'N1', 'N2', 'N3', 'REM']);
       expect(test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(test.count);
-      expect(await readJson(result.evaluation.report.path)).toMatchObject({ checkpoint: result.training.checkpoint });
+      // With early stopping configured, the run evaluates and exports its best epoch (by val_cohenKappa).
+      const best = result.training.history.reduce((a, b) => (b.val_cohenKappa! > a.val_cohenKappa! + 0.001 ? b : a));
+      expect(result.training.exported).toMatchObject({ which: 'best', epoch: best.epoch });
+      expect(await readJson(result.evaluation.report.path)).toMatchObject({ checkpoint: result.training.exported.checkpoint });
 
-      // The exported model is the final checkpoint's, byte for byte; metrics.json and the manifest describe the run.
-      expect(await readFile(result.exported.weights.path)).toEqual(await readFile(join(result.training.checkpoint, 'weights.bin')));
+      // The exported model is that checkpoint's, byte for byte; metrics.json and the manifest describe the run.
+      expect(await readFile(result.exported.weights.path)).toEqual(await readFile(join(result.training.exported.checkpoint, 'weights.bin')));
       const metrics = await readJson(result.exported.metrics.path);
       expect(metrics.history).toEqual(result.training.history);
       expect(metrics.test.cohenKappa).toBe(test.cohenKappa);
@@ -68,6 +71,7 @@ describe('trainingPipeline on a real Temporal server', () => {
         configs: { train: result.config.train, net: result.config.net },
         backend: { trained: AVAILABLE_BACKENDS[0], built: result.built.backend, memory: { microBatchSize: 4, recompute: false } },
         ended: 'budget',
+        model: { which: 'best', epoch: best.epoch, checkpoint: result.training.exported.checkpoint },
         epochal: { version: '0.1.0' },
       });
       expect(manifest.epochal.commit).toMatch(/^[0-9a-f]{40}$/);

@@ -75,9 +75,11 @@ export function printResult(result: Awaited<ReturnType<StartedRun['handle']['res
     const split = memory.microBatchSize < memory.batch.samples ? `micro-batches of ${memory.microBatchSize}` : 'whole batches';
     print.field('compute', `${backend.name} (${backend.package}); ${split}${memory.recompute ? ', recomputing conv activations' : ''}; planned ${gb(memory.estimatedBytes)} of ${gb(memory.limitBytes)}, peak ${gb(memory.peakRssBytes)} resident`);
   }
+  const { exported: model } = training;
+  if (model) print.field('exported', `the ${model.which} model (epoch ${model.epoch}, step ${model.step}): ${model.checkpoint}`);
   const t = evaluation.test;
   if (t) {
-    print.field('test', `loss ${t.loss.toFixed(4)}, accuracy ${t.accuracy.toFixed(3)}, Cohen's kappa ${t.cohenKappa.toFixed(3)}, macro F1 ${t.macroF1.toFixed(3)}`);
+    print.field(model ? `test (${model.which})` : 'test', `loss ${t.loss.toFixed(4)}, accuracy ${t.accuracy.toFixed(3)}, Cohen's kappa ${t.cohenKappa.toFixed(3)}, macro F1 ${t.macroF1.toFixed(3)}`);
     print.field('per class', t.perClass.map((c) => `${c.name} F1 ${c.f1.toFixed(2)}`).join(', '));
   }
   print.field('model dir', exported.model.path.replace(/\/model\.json$/, ''));

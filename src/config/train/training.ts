@@ -31,12 +31,29 @@ export const RmsPropOptimizer = z.strictObject({
 export const Optimizer = z.discriminatedUnion('type', [AdamOptimizer, SgdOptimizer, RmsPropOptimizer]);
 export type Optimizer = z.infer<typeof Optimizer>;
 
-export const Loss = z.strictObject({
-  type: z
-    .enum(['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'])
-    .default('sparseCategoricalCrossentropy'),
-  labelSmoothing: z.number().min(0).lt(1).default(0),
-});
+/** The training loss, computed from logits over labelled positions (see `src/train/loss.ts`). */
+export const Loss = z
+  .strictObject({
+    type: z
+      .enum(['sparseCategoricalCrossentropy', 'focal'])
+      .default('sparseCategoricalCrossentropy')
+      .describe(
+        'sparseCategoricalCrossentropy: cross-entropy of integer class labels. focal: cross-entropy weighted by (1 − p)^gamma per class, which weighs down positions the model already gets right (rare classes such as N1 count more).',
+      ),
+    labelSmoothing: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0)
+      .describe('Train against (1 − labelSmoothing)·one-hot + labelSmoothing / classes instead of the one-hot label (as Keras does).'),
+    gamma: z.number().min(0).max(10).optional().describe('Focusing parameter of the focal loss (default 2); only with type "focal".'),
+  })
+  .superRefine((loss, context) => {
+    if (loss.gamma !== undefined && loss.type !== 'focal') {
+      context.addIssue({ code: 'custom', path: ['gamma'], message: `Expected gamma only with type "focal", but the loss is "${loss.type}"; remove gamma, or set type to "focal".` });
+    }
+  });
+export type Loss = z.infer<typeof Loss>;
 
 /** Metrics computed on the validation split after every epoch (and on the test split at the end). */
 export const METRICS = ['accuracy', 'cohenKappa', 'macroF1'] as const;
@@ -95,6 +112,12 @@ export const Training = z.strictObject({
   checkpointEverySteps: PositiveInt.default(200).describe('Checkpoint every this many optimizer steps, and at chunk ends.'),
   keepCheckpoints: PositiveInt.max(1_000).default(3).describe('How many recent checkpoints to keep.'),
   earlyStopping: EarlyStopping.optional(),
+  export: z
+    .enum(['best', 'last'])
+    .optional()
+    .describe(
+      'Which model the run exports (and evaluates on the test split): "best" = the epoch with the best earlyStopping.monitor value (its checkpoint is kept whatever keepCheckpoints says); "last" = the last epoch trained. Default: "best" with earlyStopping, else "last".',
+    ),
   taskQueue: TaskQueue.default('epochal-gpu').describe('Task queue of the workers that run training.'),
   workerWaitSeconds: PositiveInt.max(604_800)
     .default(3600)

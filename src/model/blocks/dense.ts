@@ -71,15 +71,17 @@ export function buildResidualDenseStack(block: BlockOf<'residualDenseStack'>, [i
   return out;
 }
 
+/** The output layer: a linear dense layer, then its activation as a layer of its own, so training can read the logits. */
 export function buildHead(block: BlockOf<'head'>, [input]: tf.SymbolicTensor[], scope: BlockScope) {
   const name = scope.layer('dense');
-  return apply(
+  const logits = apply(
     tf.layers.dense({
       name,
       units: block.units,
-      activation: block.activation,
       kernelInitializer: scope.initializer(block.kernelInitializer, name),
     }),
     input!,
   );
+  if (block.activation === 'linear') return logits;
+  return apply(tf.layers.activation({ activation: block.activation, name: scope.layer(block.activation) }), logits);
 }
