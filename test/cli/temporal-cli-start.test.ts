@@ -89,7 +89,7 @@ describe('epochal train', () => {
       expect(stdout).toContain(`/namespaces/${namespace}/workflows/${workflowId}`);
       expect(stdout).toContain('stages       validateConfig → prepareData → buildModel → train → evaluate → export');
       expect(stdout).toMatch(/epoch 2\/2: loss \d+\.\d{4}/); // progress, one line per epoch off a terminal
-      expect(stdout).toMatch(/test +loss \d+\.\d{4}, accuracy \d\.\d{3}, Cohen's kappa -?\d\.\d{3}/);
+      expect(stdout).toMatch(/test \((?:best|last)\) +loss \d+\.\d{4}, accuracy \d\.\d{3}, Cohen's kappa -?\d\.\d{3}/);
       const description = await env().client.workflow.getHandle(workflowId).describe();
       expect(await description.staticSummary()).toBe('Train sleepnet-small · sleepnet-small');
     });
