@@ -8,6 +8,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, verifyCheckpoint, writeCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { loadNetConfig } from '../../src/config/load.js';
+import { longestSequence, PreparedData } from '../../src/data/prepared.js';
 import { buildModel } from '../../src/model/build.js';
 import { editJson, quickSleepnet, readJson } from '../helpers/configs.js';
 import { maxAbsDiff } from '../helpers/model.js';
@@ -47,8 +48,10 @@ describe('trainingPipeline builds the model', () => {
       expect(result.built.pretrained).toEqual({ policy: 'partial', matched: previous.model.weights.length, missing: 0, unexpected: 0, shapeMismatches: 0 });
       expect((await readdir(join(runDir, 'reports'))).sort()).toEqual(['evaluation.json', 'freeze.json', 'memory.json', 'pretrained.json']);
       // Short nights of a small network: the whole batch in one pass, activations stored, within the limit.
+      // The plan is for the batch size and the longest training night.
       const memory = await readJson(join(runDir, 'reports', 'memory.json'));
-      expect(memory).toMatchObject({ batch: { samples: 4, steps: 60 }, microBatchSize: 4, recompute: false, notes: [] });
+      const longest = await longestSequence((await PreparedData.open(result.data.dir))!, 'train');
+      expect(memory).toMatchObject({ batch: { samples: 4, steps: longest }, microBatchSize: 4, recompute: false, notes: [] });
       expect(memory.estimatedBytes).toBeLessThan(memory.limitBytes);
       expect(result.built.memory).toMatchObject({ microBatchSize: 4, recompute: false });
 
