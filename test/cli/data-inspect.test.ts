@@ -11,8 +11,8 @@ describe('epochal data inspect', () => {
     expect(line('records')).toBe('records 360 in 24 groups');
     expect(line('features')).toBe('features features, float32 [6]');
     expect(line('normal')).toBe('normal 119 (33.1%)');
-    expect(line('train')).toBe('train 210 records, 14 groups');
-    expect(line('validation')).toBe('validation 75 records, 5 groups');
+    expect(line('train')).toBe('train 240 records, 16 groups');
+    expect(line('validation')).toBe('validation 90 records, 6 groups');
   });
 
   it('summarises synthetic ECG nights with their sequence lengths', async () => {
