@@ -96,51 +96,43 @@ export class BackendUnavailableError extends EpochalError {
   }
 }
 
-/**
- * A run folder that belongs to another workflow (or to no Epochal run at
- * all): a run never writes into it, so no run's files are ever overwritten.
- */
-export class RunFolderError extends EpochalError {
-  readonly type = 'RunFolderTaken';
+/** Who claimed a folder (see `src/artifacts/folder-claim.ts`). */
+export interface FolderOwner {
+  workflowId: string;
+  firstRunId: string;
+  claimedAt?: string;
+}
 
+/**
+ * A folder that belongs to another workflow, or holds files no Epochal job
+ * wrote: it is never written into, so nothing in it is replaced or deleted.
+ */
+abstract class FolderTakenError extends EpochalError {
   constructor(
     message: string,
-    /** The run folder. */
+    /** The folder. */
     readonly folder: string,
-    /** Who owns it, when it is an Epochal run folder. */
-    readonly owner?: { workflowId: string; firstRunId: string; claimedAt?: string },
+    /** Who owns it, when an Epochal workflow does. */
+    readonly owner?: FolderOwner,
   ) {
     super(message);
-    this.name = 'RunFolderError';
   }
 
-  details(): { folder: string; owner?: { workflowId: string; firstRunId: string; claimedAt?: string } } {
+  details(): { folder: string; owner?: FolderOwner } {
     return { folder: this.folder, ...(this.owner ? { owner: this.owner } : {}) };
   }
 }
 
-/**
- * An inference output folder that another job owns, that holds files no job
- * wrote, or that is a file: a job never writes into it, so nothing of the
- * user's or of another job is replaced or deleted.
- */
-export class OutputFolderError extends EpochalError {
+/** A run folder that belongs to another workflow (or to no Epochal run at all). */
+export class RunFolderError extends FolderTakenError {
+  readonly type = 'RunFolderTaken';
+  override name = 'RunFolderError';
+}
+
+/** An inference output folder that another job owns, that holds files no job wrote, or that is a file. */
+export class OutputFolderError extends FolderTakenError {
   readonly type = 'OutputFolderTaken';
-
-  constructor(
-    message: string,
-    /** The output folder (`output.path`). */
-    readonly folder: string,
-    /** The job that owns it, when one does. */
-    readonly owner?: { workflowId: string; firstRunId: string; claimedAt?: string },
-  ) {
-    super(message);
-    this.name = 'OutputFolderError';
-  }
-
-  details(): { folder: string; owner?: { workflowId: string; firstRunId: string; claimedAt?: string } } {
-    return { folder: this.folder, ...(this.owner ? { owner: this.owner } : {}) };
-  }
+  override name = 'OutputFolderError';
 }
 
 /**

@@ -6,6 +6,7 @@
  * `mask` field marks the real steps; normalisation uses the train statistics.
  * The sequence axis, when there is one, is the leading axis of every field.
  */
+import { MASK_FIELD } from '../config/data/sources.js';
 import { deriveSeed } from '../model/seeds.js';
 import type { ArrayField, FieldSpec } from './dataset.js';
 import type { PreparedData } from './prepared.js';
@@ -13,8 +14,7 @@ import { hasSequence } from './shards.js';
 import { seededPermutation } from './shuffle.js';
 import type { SplitName } from './split.js';
 
-/** The batch field holding 1 for real steps and 0 for padding (sequence data only). */
-export const MASK_FIELD = 'mask';
+export { MASK_FIELD };
 
 export interface BatchOptions {
   batchSize: number;

@@ -133,7 +133,7 @@ export interface ChunkState extends CheckpointState {
   /** Sum and count of step losses in the epoch under way. */
   epochLoss: { sum: number; steps: number };
   /** The training predictions of the epoch under way (for its training metrics). */
-  epochConfusion?: ConfusionMatrix;
+  epochConfusion: ConfusionMatrix;
   /** The best epoch's checkpoint so far. */
   best?: BestCheckpoint;
   /** The chunk that wrote it (see ChunkRequest.lineage). */
@@ -216,7 +216,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
         const loss = trainStep(run.model, optimizer, batch, state.step, {
           ...lossOptions(run),
           microBatchSize: memory.microBatchSize,
-          confusion: state.epochConfusion!,
+          confusion: state.epochConfusion,
         });
         disposeBatch(batch);
         timing.trainSeconds += (performance.now() - started) / 1000;
@@ -291,7 +291,7 @@ function lossOptions(run: RunModel) {
 async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, seconds: number): Promise<EpochRecord> {
   const { metrics, batchSize } = run.config.train.training;
   const validation = await evaluateSplit(run, 'validation', batchSize);
-  const train = classificationReport(state.epochConfusion!, run.prepared.index.classes);
+  const train = classificationReport(state.epochConfusion, run.prepared.index.classes);
   const chosen = (report: Record<Metric, number>, prefix: string) => Object.fromEntries(metrics.map((metric) => [`${prefix}${metric}`, report[metric]]));
   return {
     epoch,

@@ -24,16 +24,16 @@ export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: 
   let weightSum = 0;
   for await (const data of batches(run.prepared, split, { batchSize, fields: run.fields, reuseArrays: true })) {
     const batch = toTensors(run, data);
-    const [loss, labelled, probabilities] = tf.tidy(() => {
-      const logits = forwardLogits(run.model, batch.inputs, false);
+    const [loss, labelled, logits] = tf.tidy(() => {
+      const output = forwardLogits(run.model, batch.inputs, false);
       const valid = tf.sum(tf.cast(tf.notEqual(batch.labels, run.ignoreLabel), 'float32'));
-      return [classificationLoss(batch.labels, logits, { ignoreLabel: run.ignoreLabel, loss: run.config.train.training.loss }), valid, logits];
+      return [classificationLoss(batch.labels, output, { ignoreLabel: run.ignoreLabel, loss: run.config.train.training.loss }), valid, output];
     });
     const count = labelled.dataSync()[0]!;
     lossSum += loss.dataSync()[0]! * count;
     weightSum += count;
-    accumulate(confusion, probabilities.dataSync(), batch.labels.dataSync(), run.ignoreLabel);
-    tf.dispose([loss, labelled, probabilities]);
+    accumulate(confusion, logits.dataSync(), batch.labels.dataSync(), run.ignoreLabel); // the argmax of logits is that of probabilities
+    tf.dispose([loss, labelled, logits]);
     disposeBatch(batch);
   }
   return { loss: weightSum > 0 ? lossSum / weightSum : 0, ...classificationReport(confusion, classes) };

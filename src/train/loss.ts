@@ -67,20 +67,3 @@ export function classificationLoss(labels: tf.Tensor, logits: tf.Tensor, options
     return tf.div(total, denominator ?? tf.maximum(tf.sum(weight), 1e-7)) as tf.Scalar;
   });
 }
-
-/**
- * The model that outputs logits: `model` up to the input of its final softmax
- * (the same layers and weights). Undefined for a model whose output is not a
- * softmax activation layer (a tfjs model exported before heads had one).
- */
-export function logitsModel(model: tf.LayersModel): tf.LayersModel | undefined {
-  const last = model.outputLayers[0];
-  const config = last?.getConfig();
-  if (model.outputs.length !== 1 || last?.getClassName() !== 'Activation' || config?.activation !== 'softmax') return undefined;
-  return tf.model({ name: `${model.name}_logits`, inputs: model.inputs, outputs: last.input as tf.SymbolicTensor });
-}
-
-/** Logits of a softmax output when only probabilities are at hand (a model without `logitsModel`): log p, floored at 1e-7. */
-export function logitsFromProbabilities(probs: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.log(tf.clipByValue(probs, 1e-7, 1)));
-}

@@ -16,6 +16,7 @@ import {
   type BackendName,
   type Probe,
 } from '../../src/backend/index.js';
+import { tensorflowCandidateWhere } from '../../src/backend/candidates/tensorflow.js';
 import { BackendUnavailableError } from '../../src/errors.js';
 import { toTemporalFailure } from '../../src/temporal/failures.js';
 
@@ -34,6 +35,10 @@ const hasLibtensorflow = installed('@tensorflow/tfjs-node') || installed('@tenso
 async function realProbes(): Promise<{ name: BackendName; probe: Probe }[]> {
   return Promise.all(BACKEND_CANDIDATES.map(async (candidate) => ({ name: candidate.name, probe: await candidate.probe() })));
 }
+
+/** This machine's candidates, except that neither tfjs-node package is installed (the tensorflow probe is the real one). */
+const withoutTfjsNode = (): BackendCandidate[] =>
+  BACKEND_CANDIDATES.map((candidate) => (candidate.name === 'tensorflow' ? tensorflowCandidateWhere(() => false) : candidate));
 
 /** A stand-in candidate whose probe answers `probe` and counts its calls. */
 function fake(name: BackendName, probe: Probe): BackendCandidate & { probe: ReturnType<typeof vi.fn> } {
@@ -59,9 +64,8 @@ describe('useBackend on this machine', () => {
     );
   });
 
-  it.skipIf(hasLibtensorflow)('passes over tensorflow under auto because neither tfjs-node package is installed', async () => {
-    vi.stubEnv('EPOCHAL_BACKEND', '');
-    const active = await useBackend('auto');
+  it('passes over tensorflow under auto where neither tfjs-node package is installed', async () => {
+    const active = await selectBackend('auto', withoutTfjsNode());
     expect(active.skipped[0]).toEqual({
       name: 'tensorflow',
       reason: '@tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed.',
@@ -89,9 +93,8 @@ describe('useBackend on this machine', () => {
     for (const name of expected) expect({ name, probe: probes.get(name as BackendName) }).toMatchObject({ name, probe: { ok: true } });
   });
 
-  it.skipIf(hasLibtensorflow)('refuses an explicit tensorflow request with a retryable error that says what to install', async () => {
-    vi.stubEnv('EPOCHAL_BACKEND', '');
-    const error = await useBackend('tensorflow').catch((caught: unknown) => caught);
+  it('refuses an explicit tensorflow request where tfjs-node is not installed, with a retryable error that says what to install', async () => {
+    const error = await selectBackend('tensorflow', withoutTfjsNode()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BackendUnavailableError);
     const unavailable = error as BackendUnavailableError;
     expect(unavailable.type).toBe('BackendUnavailable');

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Loss } from '../../src/config/train/training.js';
-import { classificationLoss, logitsModel } from '../../src/train/loss.js';
+import { logitsModel } from '../../src/train/logits.js';
+import { classificationLoss } from '../../src/train/loss.js';
 import { build, tinyNet } from '../helpers/model.js';
 
 const LOGITS = [

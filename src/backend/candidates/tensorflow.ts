@@ -15,10 +15,10 @@ const INSTALL_FIX =
   'or npm install @tensorflow/tfjs-node (@tensorflow/tfjs-node-gpu with CUDA 11.2) where its libtensorflow download is reachable; ' +
   'or use another backend (EPOCHAL_BACKEND=auto).';
 
-async function probeTensorflow(): Promise<Probe> {
+async function probeTensorflow(installed: (packageName: string) => boolean): Promise<Probe> {
   const reasons: string[] = [];
   for (const packageName of PACKAGES) {
-    if (!isInstalled(packageName)) {
+    if (!installed(packageName)) {
       reasons.push(`${packageName} is not installed`);
       continue;
     }
@@ -35,5 +35,10 @@ async function probeTensorflow(): Promise<Probe> {
   return { ok: false, reason: `${reasons.join('; ')}.`, fix: INSTALL_FIX };
 }
 
+/** libtensorflow, via tfjs-node-gpu, else tfjs-node, where `installed` says a package is (tests pass a machine without them). */
+export function tensorflowCandidateWhere(installed: (packageName: string) => boolean): BackendCandidate {
+  return { name: 'tensorflow', probe: once(() => probeTensorflow(installed)) };
+}
+
 /** libtensorflow, via tfjs-node-gpu, else tfjs-node. */
-export const tensorflowCandidate: BackendCandidate = { name: 'tensorflow', probe: once(probeTensorflow) };
+export const tensorflowCandidate: BackendCandidate = tensorflowCandidateWhere(isInstalled);

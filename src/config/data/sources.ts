@@ -120,8 +120,11 @@ export interface SourceFields {
   target: string;
 }
 
-/** Fields of ECG night sources; `mask` (1 = real epoch, 0 = padding) is added when nights are batched. */
-const ECG_FIELDS: SourceFields = { fields: ['ecg', 'additional', 'stages', 'weights', 'mask'], target: 'stages' };
+/** The batch field that marks real steps of padded sequences (1 = real, 0 = padding); added when sequences are batched. */
+export const MASK_FIELD = 'mask';
+
+/** Fields of ECG night sources, the padding mask included. */
+const ECG_FIELDS: SourceFields = { fields: ['ecg', 'additional', 'stages', 'weights', MASK_FIELD], target: 'stages' };
 const TABULAR_FIELDS: SourceFields = { fields: ['features', 'label'], target: 'label' };
 
 /** The fields each source type yields, used to check that every model input is fed. */

@@ -214,7 +214,6 @@ export type BlockOf<T extends BlockType> = Extract<Block, { type: T }>;
 /** The names a block reads from: its input(s) and, for masks, the mask. */
 export function blockSources(block: Block): string[] {
   if ('inputs' in block) return block.inputs;
-  if (block.type === 'applyMask') return [block.input, block.mask];
   if ('mask' in block && block.mask !== undefined) return [block.input, block.mask];
   return [block.input];
 }

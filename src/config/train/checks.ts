@@ -1,7 +1,7 @@
 /** Cross-field checks of a structurally valid `train_params.json`, together with its network. */
 import picomatch from 'picomatch';
 import type { Check } from '../checks.js';
-import { MAX_NIGHT_SAMPLES, sourceFields } from '../data/sources.js';
+import { MASK_FIELD, MAX_NIGHT_SAMPLES, sourceFields } from '../data/sources.js';
 import { didYouMean, nearest, type ConfigIssue, type PathSegment } from '../issues.js';
 import type { NetParams } from '../net/net-params.js';
 import { fineTunePatternLists } from './fine-tune.js';
@@ -159,9 +159,6 @@ const inputsAreFed: Check<TrainContext> = {
     return issues;
   },
 };
-
-/** The data field that carries the padding mask of batched sequences. */
-const MASK_FIELD = 'mask';
 
 /**
  * With padded sequences (a net input fed by the `mask` field), every block

@@ -68,13 +68,11 @@ export class UnfoldTime extends tf.layers.Layer {
     if (!mask) return tf.reshape(folded!, shape);
     return tf.tidy(() => {
       // Every position reads its real row, or the zero row appended after the real ones.
-      const flags = mask.dataSync();
-      const { rows } = realSteps(mask);
-      const zeroRow = rows.length;
-      const index = new Int32Array(flags.length);
+      const flags = Array.from(mask.dataSync());
+      const zeroRow = flags.filter((flag) => flag !== 0).length;
       let next = 0;
-      for (let i = 0; i < flags.length; i++) index[i] = flags[i] === 0 ? zeroRow : next++;
-      const real = rows.length > 0 ? folded! : tf.slice(folded!, 0, 0);
+      const index = Int32Array.from(flags, (flag) => (flag === 0 ? zeroRow : next++));
+      const real = zeroRow > 0 ? folded! : tf.slice(folded!, 0, 0); // the stand-in row of a batch of padding only
       const withZero = tf.concat([real, tf.zeros([1, ...folded!.shape.slice(1)])]);
       return tf.reshape(tf.gather(withZero, index), shape);
     });
