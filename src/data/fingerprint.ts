@@ -10,7 +10,7 @@ import { canonicalJson, sha256 } from '../config/read-json.js';
 import type { Dataset } from './dataset.js';
 
 /** Version of the prepared-data layout and preprocessing code; bump it when either changes. */
-export const PREPARED_FORMAT = 'epochal-prepared/1';
+export const PREPARED_FORMAT = 'epochal-prepared/2'; // 2: splits by keyed hash, band-limited resampling
 
 /**
  * The content hash of a dataset: its own fingerprint when it has one, else the

@@ -57,19 +57,72 @@ function crop(field: ArrayField, steps: number): ArrayField {
   return { shape: [steps, ...field.shape.slice(1)], data: field.data.slice(0, steps * row) };
 }
 
-/** Linear interpolation of every row along the last axis to `length` samples (endpoints kept). */
+/** Zero crossings of the sinc on each side of an output sample: the filter's length, in cutoff periods. */
+const ZERO_CROSSINGS = 8;
+
+/** The Blackman window on [-1, 1]. */
+function blackman(u: number): number {
+  return 0.42 + 0.5 * Math.cos(Math.PI * u) + 0.08 * Math.cos(2 * Math.PI * u);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** sin(πx) / (πx). */
+function sinc(x: number): number {
+  return x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+}
+
+/**
+ * Band-limited resampling along the last axis to `length` samples per row:
+ * windowed-sinc interpolation (Blackman window, 8 zero crossings) whose
+ * cutoff is the lower of the two Nyquist frequencies, so downsampling
+ * low-pass filters first and nothing above the new Nyquist aliases into the
+ * signal. The leading axis is time (the 30-s epochs of a night, each a row of
+ * samples; any axes between are channels), so each channel is filtered as one
+ * recording across epoch boundaries; output sample k sits at input position
+ * k · from / length, so each epoch maps onto its own epoch. At the
+ * recording's ends the truncated filter is renormalised (a constant stays
+ * constant).
+ */
 export function resampleLastAxis(field: ArrayField, length: number): ArrayField {
-  const from = field.shape[field.shape.length - 1]!;
-  const rows = field.data.length / from;
-  const out = new Float32Array(rows * length);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < length; j++) {
-      const position = length === 1 ? 0 : (j * (from - 1)) / (length - 1);
-      const left = Math.floor(position);
-      const right = Math.min(left + 1, from - 1);
-      const t = position - left;
-      out[r * length + j] = field.data[r * from + left]! * (1 - t) + field.data[r * from + right]! * t;
+  const { shape, data } = field;
+  const from = shape[shape.length - 1]!;
+  const epochs = shape.length > 1 ? shape[0]! : 1;
+  const channels = data.length / (epochs * from);
+  const ratio = from / length; // input samples per output sample
+  const cutoff = Math.min(1, 1 / ratio) / 2; // cycles per input sample
+  const halfWidth = ZERO_CROSSINGS / (2 * cutoff); // input samples
+  // Output sample k = q·P + phase sits at input position q·(from / g) + phase·ratio: the filter taps repeat every P outputs.
+  const g = gcd(from, length);
+  const period = length / g;
+  const kernels = Array.from({ length: period }, (_, phase) => {
+    const x = phase * ratio;
+    const first = Math.ceil(x - halfWidth);
+    const taps = Float64Array.from({ length: Math.floor(x + halfWidth) - first + 1 }, (_, j) => {
+      const d = first + j - x;
+      return sinc(2 * cutoff * d) * blackman(d / halfWidth);
+    });
+    return { first, taps };
+  });
+  const inTotal = epochs * from;
+  const out = new Float32Array(epochs * channels * length);
+  // Sample p of channel c's recording: epoch ⌊p / from⌋, sample p mod from.
+  const at = (c: number, p: number) => data[(Math.floor(p / from) * channels + c) * from + (p % from)]!;
+  for (let c = 0; c < channels; c++) {
+    for (let k = 0; k < epochs * length; k++) {
+      const phase = k % period;
+      const { first, taps } = kernels[phase]!;
+      const start = ((k - phase) / period) * (from / g) + first;
+      let sum = 0;
+      let weights = 0;
+      for (let j = Math.max(0, -start); j < taps.length && start + j < inTotal; j++) {
+        sum += taps[j]! * at(c, start + j);
+        weights += taps[j]!;
+      }
+      out[(Math.floor(k / length) * channels + c) * length + (k % length)] = sum / weights;
     }
   }
-  return { shape: [...field.shape.slice(0, -1), length], data: out };
+  return { shape: [...shape.slice(0, -1), length], data: out };
 }
