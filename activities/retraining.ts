@@ -9,7 +9,11 @@ import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
 import type { Promotion } from '../src/config/train/promotion.js';
 import { readChampion, recordDecision, type ChampionEntry, type PromotionDecision } from '../src/registry/champion.js';
 import { verifyModel, type ModelManifest } from '../src/registry/model-digest.js';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DataError } from '../src/errors.js';
 import type { SplitEvaluation } from '../src/train/evaluate.js';
+import type { Holdout } from '../src/train/evaluate-checkpoint.js';
 import { evaluateModelInProcess } from '../src/train/process.js';
 import type { ActivityDeps } from './deps.js';
 import { withLiveness } from './liveness.js';
@@ -59,14 +63,53 @@ export interface EvaluateChampionInput {
   model: string;
   /** Its files as promoted: checked before it is scored. */
   manifest?: ModelManifest;
+  /** The challenger's exported model folder: judged beside the champion on the same records. */
+  challengerModel?: string;
+}
+
+/** Champion and challenger scored on the same records of the challenger's test split: the groups neither trained on. */
+export interface ChampionJudgement {
+  champion: SplitEvaluation;
+  challenger: SplitEvaluation;
+  holdout: Holdout & {
+    /** Whether the champion's run recorded the groups it learned from (models exported before it did, or promoted by hand, did not). */
+    championGroups: 'known' | 'unknown';
+  };
 }
 
 export function evaluateChampionActivity() {
-  return async function evaluateChampion(input: EvaluateChampionInput): Promise<SplitEvaluation | undefined> {
-    const { manifest, ...request } = input;
+  return async function evaluateChampion(input: EvaluateChampionInput): Promise<ChampionJudgement | SplitEvaluation | undefined> {
+    const { manifest, challengerModel, ...request } = input;
     if (manifest) await verifyModel(input.model, manifest, 'champion');
-    return withLiveness(() => evaluateModelInProcess({ ...request, split: 'test' }));
+    // Histories recorded before judgements had a challenger model scored the champion alone.
+    if (!challengerModel) return withLiveness(() => evaluateModelInProcess({ ...request, split: 'test' }));
+    const learned = await groupsLearnedBy(input.model);
+    const excludeGroups = learned ?? [];
+    const champion = await withLiveness(() => evaluateModelInProcess({ ...request, split: 'test', excludeGroups }));
+    const challenger = await withLiveness(() => evaluateModelInProcess({ ...request, model: challengerModel, split: 'test', excludeGroups }));
+    if (!champion || !challenger) {
+      throw new DataError(
+        `Every test subject of ${input.preparedDir} is one the champion (${input.model}) trained or was validated on, so the two models cannot be compared fairly. ` +
+          'Fix: add subjects the champion has not seen, or promote by hand with `epochal champion promote`.',
+        { file: input.preparedDir },
+      );
+    }
+    const { holdout = { groups: 0, records: 0, leftOut: 0 }, ...championScores } = champion;
+    const { holdout: _, ...challengerScores } = challenger;
+    return { champion: championScores, challenger: challengerScores, holdout: { ...holdout, championGroups: learned ? 'known' : 'unknown' } };
   };
+}
+
+/** The groups a model's run trained and validated on, from the run manifest beside its model folder; undefined when not recorded. */
+async function groupsLearnedBy(model: string): Promise<string[] | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dirname(model), 'manifest.json'), 'utf8')) as { data?: { groups?: { train: string[]; validation: string[] } } };
+    const groups = manifest.data?.groups;
+    return groups && [...groups.train, ...groups.validation];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 export function recordPromotionActivity() {

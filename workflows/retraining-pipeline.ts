@@ -9,7 +9,7 @@
  * Every decision, promoted or not, is recorded in the champion registry with
  * its reason.
  */
-import { ApplicationFailure, executeChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SplitEvaluation } from '../activities/index.js';
 import { promotionVerdict } from './promotion-gate.js';
 import type { ChampionEntry, PromotionDecision } from '../src/registry/champion.js';
@@ -45,6 +45,9 @@ const metricsOf = (evaluation: SplitEvaluation): Record<string, number> => ({
   macroF1: evaluation.macroF1,
 });
 
+/** Marks histories in which champion and challenger are judged together on the test subjects neither trained on. */
+const FRESH_HOLDOUT_PATCH = 'epochal-fresh-holdout';
+
 export async function retrainingPipeline(input: RetrainingInput): Promise<RetrainingResult> {
   checkRetrainingInput(input);
   const { workflowId, runId } = workflowInfo();
@@ -76,6 +79,7 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
   };
 
   let champion: PromotionDecision['champion'];
+  let judgedOn = '';
   if (plan.champion) {
     upsertSearchAttributes([{ key: STAGE, value: 'judging' }]);
     const scored = await surfaceUserErrors(
@@ -84,12 +88,25 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
         preparedDir: trained.data.dir,
         model: plan.champion.model,
         ...(plan.champion.manifest ? { manifest: plan.champion.manifest } : {}),
+        ...(patched(FRESH_HOLDOUT_PATCH) ? { challengerModel: challenger.model } : {}),
       }),
     );
-    champion = { model: plan.champion.model, run: plan.champion.run, metrics: metricsOf(scored!), ...(plan.champion.manifest ? { manifest: plan.champion.manifest } : {}) };
+    // Both models on the test subjects neither trained on (histories from before this scored the champion alone).
+    const judged = scored && 'holdout' in scored ? scored : undefined;
+    if (judged) {
+      challenger.metrics = metricsOf(judged.challenger);
+      const { groups, records, leftOut, championGroups } = judged.holdout;
+      judgedOn =
+        championGroups === 'known'
+          ? ` Both were scored on the ${groups} test subjects (${records} records) neither trained on${leftOut > 0 ? `; ${leftOut} the champion trained or was validated on were left out` : ''}.`
+          : ` Both were scored on all ${groups} test subjects (${records} records): the champion's run did not record which subjects it trained on.`;
+    }
+    const championScores = judged ? judged.champion : (scored as SplitEvaluation);
+    champion = { model: plan.champion.model, run: plan.champion.run, metrics: metricsOf(championScores), ...(plan.champion.manifest ? { manifest: plan.champion.manifest } : {}) };
   }
 
-  const verdict = promotionVerdict(plan.gate, challenger.metrics[plan.gate.metric]!, champion?.metrics[plan.gate.metric]);
+  const gate = promotionVerdict(plan.gate, challenger.metrics[plan.gate.metric]!, champion?.metrics[plan.gate.metric]);
+  const verdict = judgedOn ? { ...gate, reason: `${gate.reason}.${judgedOn}` } : gate;
   const decision: PromotionDecision = {
     id: `${workflowId}/${runId}`,
     at: new Date().toISOString(),

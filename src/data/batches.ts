@@ -28,6 +28,8 @@ export interface BatchOptions {
   fromBatch?: number;
   /** Only the records `[from, to)` of the split, in stored order (one inference shard); no shuffling. */
   records?: { from: number; to: number };
+  /** Only these records of the split (indices in stored order), in this order; no shuffling. */
+  indices?: readonly number[];
   /**
    * Refill the same arrays for every batch of the same shape instead of
    * allocating new ones, for loops that consume each batch (e.g. copy it into
@@ -98,7 +100,7 @@ export async function* batches(prepared: PreparedData, split: SplitName, options
   const pool = options.reuseArrays ? new Map<string, Float32Array | Int32Array>() : undefined;
   try {
     let b = 0;
-    const order = options.records ? range(options.records.from, options.records.to) : recordOrder(reader.shardSizes, options.shuffle);
+    const order = options.indices ?? (options.records ? range(options.records.from, options.records.to) : recordOrder(reader.shardSizes, options.shuffle));
     for (const indices of chunks(order, options.batchSize)) {
       if (b++ < (options.fromBatch ?? 0)) continue;
       let batch: BatchArrays | undefined;

@@ -60,6 +60,16 @@ export class PreparedData {
     }
   }
 
+  /** The group of every record of `split`, in stored order. */
+  async recordGroups(split: SplitName): Promise<string[]> {
+    const reader = this.split(split);
+    try {
+      return await reader.groups();
+    } finally {
+      await reader.close();
+    }
+  }
+
   /** Random access to one split's records. Close it when done. */
   split(name: SplitName): SplitReader {
     return new SplitReader(this.dir, this.index.splits[name].shards, this.index.fields);

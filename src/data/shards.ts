@@ -232,6 +232,16 @@ export class SplitReader {
     return this.total;
   }
 
+  /** The group of every record, in stored order (read from the shards' sidecars, without touching the data). */
+  async groups(): Promise<string[]> {
+    const all: string[] = [];
+    for (const shard of this.shards) {
+      const lines = new Lines(await readFile(join(this.dir, sidecar(shard.file, 'groups')), 'utf8'));
+      for (let k = 0; k < shard.records; k++) all.push(lines.get(k));
+    }
+    return all;
+  }
+
   /** Records per shard, in stored order. */
   get shardSizes(): number[] {
     return this.shards.map((shard) => shard.records);

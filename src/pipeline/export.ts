@@ -14,6 +14,7 @@ import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { ownedRunFolder, type RunOwner } from '../artifacts/run-owner.js';
 import { modelManifest, type ModelManifest } from '../registry/model-digest.js';
 import { sha256 } from '../config/read-json.js';
+import { PreparedData } from '../data/prepared.js';
 import { writeModelPackage } from '../infer/model-package.js';
 import type { ActiveBackend } from '../backend/index.js';
 import type { EpochRecord } from '../train/chunk.js';
@@ -78,7 +79,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     createdAt: new Date().toISOString(),
     epochal: await provenance(),
     configs: { train: input.config.train, net: input.config.net, sources: input.config.sources },
-    data: input.data,
+    data: { ...input.data, groups: await learnedFrom(input.data.dir) },
     model: { checkpoint: input.checkpoint, ...(input.exported ?? {}), modelJson: model, weights, digest: modelFiles.digest, files: modelFiles.files },
     backend: {
       trained: input.backend.trained?.name ?? input.backend.built,
@@ -93,6 +94,18 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     metrics,
   });
   return { model, weights, metrics, manifest, modelManifest: modelFiles };
+}
+
+/**
+ * The groups (subjects) the model learned from or was chosen on: its train and
+ * validation splits. The retraining gate judges a later model against this
+ * one only on groups neither saw.
+ */
+async function learnedFrom(preparedDir: string): Promise<{ train: string[]; validation: string[] }> {
+  const prepared = await PreparedData.open(preparedDir);
+  if (!prepared) throw new Error(`No prepared data in ${preparedDir} to record the model's groups from.`);
+  const distinct = async (split: 'train' | 'validation') => [...new Set(await prepared.recordGroups(split))].sort();
+  return { train: await distinct('train'), validation: await distinct('validation') };
 }
 
 /** Epochal's package version and, when run from a git checkout, its commit. */

@@ -5,6 +5,7 @@ import { DataError } from '../errors.js';
 import { resolveModel } from '../infer/model-package.js';
 import { buildModel } from '../model/build.js';
 import { loadPretrained } from '../model/pretrained.js';
+import type { PreparedData } from '../data/prepared.js';
 import type { SplitName } from '../data/split.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
 import { openRunModel } from './run-model.js';
@@ -34,6 +35,17 @@ export interface EvaluateModelRequest {
   /** Another model (an exported folder or a checkpoint), with its own network and preprocessing. */
   model: string;
   split: SplitName;
+  /** Leave out the records of these groups (subjects a model trained on). */
+  excludeGroups?: readonly string[];
+}
+
+/** Which records of a split an evaluation used, when groups were left out. */
+export interface Holdout {
+  /** Groups and records evaluated on. */
+  groups: number;
+  records: number;
+  /** Groups of the split left out. */
+  leftOut: number;
 }
 
 /**
@@ -42,7 +54,7 @@ export interface EvaluateModelRequest {
  * the model was trained with. A model that was trained on other fields or
  * shapes cannot be judged here: a `DataError` says which.
  */
-export async function evaluateModel(request: EvaluateModelRequest): Promise<SplitEvaluation | undefined> {
+export async function evaluateModel(request: EvaluateModelRequest): Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined> {
   const run = await openRunModel(request.trainParams, request.preparedDir);
   run.model.dispose();
   const other = await resolveModel({ type: 'exported', path: request.model }, ''); // a checkpoint is recognised as one
@@ -59,12 +71,24 @@ export async function evaluateModel(request: EvaluateModelRequest): Promise<Spli
       { file: request.preparedDir, field: inputFields.join(', ') },
     );
   }
+  const selected = request.excludeGroups && (await recordsOutside(run.prepared, request.split, request.excludeGroups));
   const model = buildModel(other.net, 0);
   try {
     await loadPretrained(model, other.weights, 'strict');
     const fields = [...new Set([...inputFields, run.target])];
-    return await evaluateSplit({ ...run, model, inputFields, fields, prepared: run.prepared.withNormalization(other.preprocessing.normalization) }, request.split, run.config.train.training.batchSize);
+    const judged = { ...run, model, inputFields, fields, prepared: run.prepared.withNormalization(other.preprocessing.normalization) };
+    const evaluation = await evaluateSplit(judged, request.split, run.config.train.training.batchSize, selected?.indices);
+    return evaluation && (selected ? { ...evaluation, holdout: selected.holdout } : evaluation);
   } finally {
     model.dispose();
   }
+}
+
+/** The records of `split` whose group is not in `excluded`, and what that leaves. */
+async function recordsOutside(prepared: PreparedData, split: SplitName, excluded: readonly string[]): Promise<{ indices: number[]; holdout: Holdout }> {
+  const leave = new Set(excluded);
+  const groups = await prepared.recordGroups(split);
+  const indices = groups.flatMap((group, i) => (leave.has(group) ? [] : [i]));
+  const kept = new Set(indices.map((i) => groups[i]!));
+  return { indices, holdout: { groups: kept.size, records: indices.length, leftOut: new Set(groups).size - kept.size } };
 }

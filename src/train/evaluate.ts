@@ -12,17 +12,17 @@ export interface SplitEvaluation extends ClassificationReport {
 }
 
 /**
- * Evaluates `run.model` (inference mode) on `split`; undefined when the split
- * is empty. The loss is the configured one (label smoothing included) without
+ * Evaluates `run.model` (inference mode) on `split` (or on the records
+ * `indices` of it); undefined when there is nothing to evaluate. The loss is the configured one (label smoothing included) without
  * class or sample weights, as Keras reports a validation loss.
  */
-export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: number): Promise<SplitEvaluation | undefined> {
-  if (run.prepared.index.splits[split].records === 0) return undefined;
+export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: number, indices?: readonly number[]): Promise<SplitEvaluation | undefined> {
+  if (run.prepared.index.splits[split].records === 0 || indices?.length === 0) return undefined;
   const classes = run.prepared.index.classes;
   const confusion = emptyConfusion(classes.length);
   let lossSum = 0;
   let weightSum = 0;
-  for await (const data of batches(run.prepared, split, { batchSize, fields: run.fields, reuseArrays: true })) {
+  for await (const data of batches(run.prepared, split, { batchSize, fields: run.fields, reuseArrays: true, ...(indices ? { indices } : {}) })) {
     const batch = toTensors(run, data);
     const [loss, labelled, logits] = tf.tidy(() => {
       const output = forwardLogits(run.model, batch.inputs, false);

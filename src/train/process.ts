@@ -12,7 +12,7 @@ import { forkTypeScript } from '../process/fork-ts.js';
 import type { ScoreShardRequest, ShardOutput } from '../infer/score.js';
 import type { ChunkRequest, ChunkResult } from './chunk.js';
 import type { SplitEvaluation } from './evaluate.js';
-import type { EvaluateModelRequest, EvaluateRequest } from './evaluate-checkpoint.js';
+import type { EvaluateModelRequest, EvaluateRequest, Holdout } from './evaluate-checkpoint.js';
 
 /** What the training process can do. */
 export type Task =
@@ -51,8 +51,8 @@ export function evaluateInProcess(request: EvaluateRequest): Promise<SplitEvalua
 }
 
 /** Evaluates another model (a champion) on a run's split in a training process. */
-export function evaluateModelInProcess(request: EvaluateModelRequest): Promise<SplitEvaluation | undefined> {
-  return runInProcess({ type: 'evaluateModel', request }, {}) as Promise<SplitEvaluation | undefined>;
+export function evaluateModelInProcess(request: EvaluateModelRequest): Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined> {
+  return runInProcess({ type: 'evaluateModel', request }, {}) as Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined>;
 }
 
 /** Scores one inference shard in a training process. */

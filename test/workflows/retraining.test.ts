@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { PreparedData } from '../../src/data/prepared.js';
 import { readChampion } from '../../src/registry/champion.js';
 import type { retrainingPipeline, RetrainingResult } from '../../workflows/retraining-pipeline.js';
 import { editJson, quickSleepnet, readJson } from '../helpers/configs.js';
@@ -38,6 +41,10 @@ describe('retrainingPipeline', () => {
       const pretrained = await readJson(join(context.artifactRoot, second.challenger.run, 'reports', 'pretrained.json'));
       expect(pretrained).toMatchObject({ source: first.challenger.model, policy: 'strict', missing: [], unexpected: [], shapeMismatches: [] });
 
+      // Same split seed: the challenger's test subjects are all new to the champion, and the reason says on how many both were scored.
+      const tested = (await readJson(join(context.artifactRoot, second.challenger.run, 'manifest.json'))).data.records.test;
+      expect(second.reason).toMatch(new RegExp(`Both were scored on the \\d+ test subjects \\(${tested} records\\) neither trained on\\.$`));
+
       const registry = await readChampion(context.artifactRoot, 'sleepnet-small');
       expect(registry.current?.model).toBe(first.challenger.model);
       expect(registry.history.map((d) => d.promoted)).toEqual([true, false]);
@@ -67,6 +74,41 @@ describe('retrainingPipeline', () => {
       const notAModel = await epochal(['champion', 'promote', 'sleepnet-small', context.artifactRoot, '--reason', 'oops', ...root]);
       expect(notAModel.code).not.toBe(0);
       expect(notAModel.stderr + notAModel.stdout).toMatch(/No model at .*model\.json is missing.*Fix:/);
+    });
+  }, 240_000);
+
+  it('judges champion and challenger only on test subjects neither learned from, when the split changed', async () => {
+    const trainParams = await quickSleepnet(1);
+    await withWorker(env(), async (context) => {
+      const first = await retrain(context, trainParams);
+      const championManifest = await readJson(join(context.artifactRoot, first.challenger.run, 'manifest.json'));
+      const learned = new Set<string>([...championManifest.data.groups.train, ...championManifest.data.groups.validation]);
+      expect(learned.size).toBeGreaterThan(0);
+      await editJson(trainParams, (train) => {
+        train.data.split.seed = 5; // another split: 2 of its 3 test subjects are ones the champion trained or was validated on
+        train.promotion = { metric: 'cohenKappa', margin: 2 };
+      });
+      const second = await retrain(context, trainParams);
+      const prepared = (await PreparedData.open((await readJson(join(context.artifactRoot, second.challenger.run, 'manifest.json'))).data.dir))!;
+      const testGroups = await prepared.recordGroups('test');
+      const fresh = testGroups.filter((group) => !learned.has(group));
+      const leftOut = new Set(testGroups.filter((group) => learned.has(group))).size;
+      expect(leftOut).toBeGreaterThan(0);
+      expect(fresh.length).toBeGreaterThan(0);
+      expect(second.reason).toContain(
+        `Both were scored on the ${new Set(fresh).size} test subjects (${fresh.length} records) neither trained on; ${leftOut} the champion trained or was validated on were left out.`,
+      );
+      expect(second.champion!.metrics.cohenKappa).toEqual(expect.any(Number));
+
+      // A split whose every test subject the champion learned from leaves nothing to judge on: a clear, non-retryable failure.
+      await editJson(trainParams, (train) => {
+        train.data.split.seed = 3;
+      });
+      const failed = (await retrain(context, trainParams).catch((error: unknown) => error)) as WorkflowFailedError;
+      expect(failed).toBeInstanceOf(WorkflowFailedError);
+      const cause = failed.cause as ApplicationFailure;
+      expect(cause).toMatchObject({ type: 'InvalidData', nonRetryable: true });
+      expect(cause.message).toMatch(/^Every test subject of .* is one the champion .* trained or was validated on.*Fix: /s);
     });
   }, 240_000);
 
