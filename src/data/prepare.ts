@@ -15,7 +15,7 @@ import { sha256 } from '../config/read-json.js';
 import type { Dataset, DatasetContext, FieldSpec } from './dataset.js';
 import { datasetFingerprint, PREPARED_FORMAT, preparedFingerprint } from './fingerprint.js';
 import { INDEX_FILE, PreparedData, STATS_FILE, type PreparedIndex, type PreparedStats } from './prepared.js';
-import { preparedFields, preprocessRecord } from './preprocess.js';
+import { preparedFields, preprocessRecord, windowRecord } from './preprocess.js';
 import { openDataset } from './registry.js';
 import { ShardWriter } from './shards.js';
 import { assignGroups, SPLITS, type SplitName } from './split.js';
@@ -97,8 +97,13 @@ async function writePrepared(
     validateRecord(raw, dataset.fields, { origin: dataset.origin, index: i }, context);
     const record = preprocessRecord(raw, dataset.fields, fields, steps);
     const split = assignment.get(groups[i]!)!;
-    if (split === 'train') statistics.add(record.fields);
-    await writers[split].write(record);
+    if (split === 'train') statistics.add(record.fields); // each epoch once, however windows overlap
+    if (!preprocessing.window) await writers[split].write(record);
+    else {
+      // Overlapping windows only where they train: a validation or test epoch is scored once.
+      const { epochs, strideEpochs = epochs } = preprocessing.window;
+      for (const window of windowRecord(record, fields, epochs, split === 'train' ? strideEpochs : epochs)) await writers[split].write(window);
+    }
     await options.onProgress?.(i + 1, dataset.length);
   }
 

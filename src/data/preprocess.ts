@@ -1,7 +1,7 @@
 /**
  * Per-record preprocessing before records are written to shards: resampling
- * signals, cropping long sequences, and casting every field to its declared
- * dtype. Normalisation is applied when batches are read, with the train
+ * signals, cropping long sequences, casting every field to its declared
+ * dtype, and (training data) cutting long sequences into windows. Normalisation is applied when batches are read, with the train
  * split's statistics stored beside the shards.
  */
 import type { ArrayField, DataRecord, FieldSpec } from './dataset.js';
@@ -36,7 +36,7 @@ export function preprocessRecord(
   for (const [name, spec] of Object.entries(prepared)) {
     let field = cast(record.fields[name]!, spec.dtype);
     const axis = spec.shape.indexOf(null);
-    if (options.maxSteps !== undefined && axis === 0 && field.shape[0]! > options.maxSteps) field = crop(field, options.maxSteps);
+    if (options.maxSteps !== undefined && axis === 0 && field.shape[0]! > options.maxSteps) field = slice(field, 0, options.maxSteps);
     const before = original[name]!.shape[original[name]!.shape.length - 1];
     const after = spec.shape[spec.shape.length - 1];
     if (spec.kind === 'signal' && before !== after && after != null) field = resampleLastAxis(field, after);
@@ -45,17 +45,40 @@ export function preprocessRecord(
   return { ...record, fields };
 }
 
+/**
+ * A record cut into windows of `epochs` steps along its sequence axis,
+ * starting every `stride` steps; the last window ends at the sequence's end
+ * (it may be shorter), so every step is in a window. Fields without a
+ * sequence axis are shared by every window; each window keeps the record's
+ * group and gets the id `<id>#<first step>`. A record no longer than a
+ * window is returned as it is.
+ */
+export function windowRecord(record: DataRecord, specs: Record<string, FieldSpec>, epochs: number, stride: number): DataRecord[] {
+  const sequence = Object.keys(specs).filter((name) => specs[name]!.shape[0] === null && record.fields[name]);
+  const length = sequence.length > 0 ? record.fields[sequence[0]!]!.shape[0]! : 0;
+  if (length <= epochs) return [record];
+  const windows: DataRecord[] = [];
+  for (let start = 0; ; start += stride) {
+    const end = Math.min(start + epochs, length);
+    const fields = { ...record.fields };
+    for (const name of sequence) fields[name] = slice(record.fields[name]!, start, end);
+    windows.push({ ...record, id: `${record.id}#${start}`, group: record.group ?? record.id, fields });
+    if (end === length) return windows;
+  }
+}
+
+/** Entries [start, end) of the leading axis. */
+function slice(field: ArrayField, start: number, end: number): ArrayField {
+  const row = field.shape.slice(1).reduce((n, d) => n * d, 1);
+  return { shape: [end - start, ...field.shape.slice(1)], data: field.data.slice(start * row, end * row) };
+}
+
 function cast(field: ArrayField, dtype: 'float32' | 'int32'): ArrayField {
   if (dtype === 'float32' && field.data instanceof Float32Array) return field;
   if (dtype === 'int32' && field.data instanceof Int32Array) return field;
   return { shape: field.shape, data: dtype === 'float32' ? Float32Array.from(field.data) : Int32Array.from(field.data) };
 }
 
-/** Keeps the first `steps` entries of the leading axis. */
-function crop(field: ArrayField, steps: number): ArrayField {
-  const row = field.shape.slice(1).reduce((n, d) => n * d, 1);
-  return { shape: [steps, ...field.shape.slice(1)], data: field.data.slice(0, steps * row) };
-}
 
 /** Zero crossings of the sinc on each side of an output sample: the filter's length, in cutoff periods. */
 const ZERO_CROSSINGS = 8;

@@ -10,9 +10,11 @@ import type { TrainParams } from '../config/train/train-params.js';
 import { ConfigError } from '../errors.js';
 import { planMemory, type MemoryPlan } from '../train/memory-plan.js';
 
-/** The longest sequence the data config allows, when it says (synthetic nights: `nightEpochs.max`). */
+/** The longest training sequence the data config allows, when it says (synthetic nights: `nightEpochs.max`, then maxEpochs and windows). */
 export function declaredLongestSequence(train: TrainParams): number | undefined {
-  return train.data.source.type === 'syntheticEcg' ? train.data.source.nightEpochs.max : undefined;
+  if (train.data.source.type !== 'syntheticEcg') return undefined;
+  const { maxEpochs, window } = train.data.preprocessing;
+  return Math.min(train.data.source.nightEpochs.max, maxEpochs ?? Infinity, window?.epochs ?? Infinity);
 }
 
 /** `planMemory`, with the train_params file (`file`, else the config's own) named in the issue when the step cannot fit. */

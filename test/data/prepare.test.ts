@@ -89,6 +89,46 @@ describe('prepareData', () => {
     await reader.close();
   });
 
+  it('cuts nights into windows: overlapping in the train split, not elsewhere, every epoch kept, subjects and statistics unchanged', async () => {
+    const whole = (await PreparedData.open((await prepareData(ecgData(), { cacheRoot: await cacheRoot() })).dir))!;
+    const windowed = (await PreparedData.open((await prepareData(ecgData({ preprocessing: { window: { epochs: 8, strideEpochs: 4 } } }), { cacheRoot: await cacheRoot() })).dir))!;
+    const nights = async (prepared: PreparedData, split: 'train' | 'validation' | 'test') => {
+      const reader = prepared.split(split);
+      const out = [];
+      for (let i = 0; i < reader.length; i++) {
+        const record = await reader.read(i);
+        out.push({ id: record.id, group: record.group!, stages: Array.from(record.fields.stages!.data) });
+      }
+      await reader.close();
+      return out;
+    };
+    for (const split of ['train', 'validation', 'test'] as const) {
+      const original = await nights(whole, split);
+      const windows = await nights(windowed, split);
+      expect(new Set(windows.map((w) => w.group))).toEqual(new Set(original.map((n) => n.group)));
+      for (const night of original) {
+        const own = windows.filter((w) => w.id.startsWith(`${night.id}#`));
+        expect(own.every((w) => w.stages.length <= 8 && w.group === night.group)).toBe(true);
+        // Each window is the night's labels from its first epoch on; together they cover the night.
+        const covered = new Set<number>();
+        for (const w of own) {
+          const start = Number(w.id.split('#')[1]);
+          expect(w.stages).toEqual(night.stages.slice(start, start + w.stages.length));
+          w.stages.forEach((_, t) => covered.add(start + t));
+        }
+        expect(covered.size).toBe(night.stages.length);
+        const starts = own.map((w) => Number(w.id.split('#')[1]));
+        expect(starts[1]! - starts[0]!).toBe(split === 'train' ? 4 : 8);
+      }
+    }
+    expect(windowed.stats.normalization).toEqual(whole.stats.normalization);
+    expect(windowed.stats.classCounts).toEqual(whole.stats.classCounts);
+  });
+
+  it('refuses a window stride longer than the window, which would skip epochs', () => {
+    expect(() => ecgData({ preprocessing: { window: { epochs: 8, strideEpochs: 9 } } })).toThrow(/strideEpochs at most epochs/);
+  });
+
   it('streams padded, masked, normalised batches in an order fixed by (seed, epoch)', async () => {
     const ref = await prepareData(ecgData({ preprocessing: { classWeights: 'balanced' } }), { cacheRoot: await cacheRoot() });
     const prepared = (await PreparedData.open(ref.dir))!;

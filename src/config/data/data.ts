@@ -26,10 +26,23 @@ export const Normalization = z
 
 export const Preprocessing = z.strictObject({
   normalize: Normalization.prefault({}),
-  resampleHz: PositiveInt.max(4_096).optional().describe('Resample signals to this rate before windowing; unchanged when absent.'),
+  resampleHz: PositiveInt.max(4_096).optional().describe('Resample signals to this rate (band-limited); unchanged when absent.'),
   maxEpochs: PositiveInt.optional().describe(
-    'Pad or crop nights to this many epochs; batches pad to their longest night when absent.',
+    'Crop nights longer than this to their first maxEpochs epochs (the rest is dropped); shorter nights are kept as they are, and batches pad to their longest night with the mask.',
   ),
+  window: z
+    .strictObject({
+      epochs: PositiveInt.max(4_320).describe('Epochs per window.'),
+      strideEpochs: PositiveInt.optional().describe('Epochs between window starts in the train split (default: epochs, no overlap); validation and test windows never overlap.'),
+    })
+    .refine((w) => w.strideEpochs === undefined || w.strideEpochs <= w.epochs, {
+      message: 'Expected strideEpochs at most epochs (a larger stride would skip epochs); lower strideEpochs or raise epochs.',
+      path: ['strideEpochs'],
+    })
+    .optional()
+    .describe(
+      'Cut each night into windows of this many epochs (training data only): long nights train as several shorter sequences instead of being cropped, and no epoch is lost (the last window ends at the night\'s end). Windows keep their night\'s subject, so splits are unchanged. Applied after maxEpochs.',
+    ),
   ignoreLabel: z.int().default(-1).describe('Label value meaning "no label" (padding); ignored by the loss and metrics.'),
   classWeights: z
     .union([z.enum(['none', 'balanced']), z.array(z.number().min(0)).min(2)])
