@@ -10,6 +10,7 @@ import { evaluateActivity } from './evaluate.js';
 import { exportModelActivity } from './export-model.js';
 import { finishInferenceActivity, inferShardActivity, planInferenceActivity, prepareInferenceActivity } from './infer.js';
 import { prepareDataActivity } from './prepare-data.js';
+import { writeRunReportActivity } from './report.js';
 import { evaluateChampionActivity, recordPromotionActivity, retrainingPlanActivity } from './retraining.js';
 import { trainChunkActivity } from './train-chunk.js';
 import { validateConfigActivity } from './validate-config.js';
@@ -21,6 +22,7 @@ export type { PreparedRef } from './prepare-data.js';
 export type { BestCheckpoint, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, TrainChunkInput, TrainingHeartbeat } from './train-chunk.js';
 export type { Evaluation, SplitEvaluation } from './evaluate.js';
 export type { ExportResult } from './export-model.js';
+export type { RunReportInput } from './report.js';
 export type { ChampionEntry, EvaluateChampionInput, PromotionDecision, RetrainingPlan } from './retraining.js';
 export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInput, ShardOutput } from './infer.js';
 
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     trainChunk: mapFailures(trainChunkActivity()),
     evaluate: mapFailures(evaluateActivity()),
     exportModel: mapFailures(exportModelActivity()),
+    writeRunReport: mapFailures(writeRunReportActivity()),
     planInference: mapFailures(planInferenceActivity(deps)),
     prepareInference: mapFailures(prepareInferenceActivity(deps)),
     inferShard: mapFailures(inferShardActivity()),

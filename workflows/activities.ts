@@ -25,6 +25,7 @@ export const activities = {
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: USER_ERRORS },
   }).buildModel,
   exportModel: quick.exportModel,
+  writeRunReport: quick.writeRunReport,
   planInference: quick.planInference,
   prepareInference: long.prepareInference,
   finishInference: quick.finishInference,

@@ -7,8 +7,8 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 
-/** Folders under the artifact root that are Epochal's own (prepared data, the registry) or the samples' inference outputs: never a run's. */
-export const RESERVED_RUN_IDS = ['prepared', 'prepared-inference', 'registry', 'inference'] as const;
+/** Folders under the artifact root that are Epochal's own (prepared data, the registry, run comparisons) or the samples' inference outputs: never a run's. */
+export const RESERVED_RUN_IDS = ['prepared', 'prepared-inference', 'registry', 'inference', 'comparisons'] as const;
 const MAX_RUN_ID = 128;
 
 type Json = Record<string, unknown>;

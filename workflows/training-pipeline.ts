@@ -32,12 +32,14 @@ import { activities, surfaceUserErrors, trainingActivities, waitedForWorker } fr
 import { checkTrainingPipelineInput } from './inputs.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from './search-attributes.js';
 import { stageTimer } from './timing.js';
-import { bestOf, chunkEnd, etaSeconds, exportedCheckpoint, startTraining, thawReached, type TrainingState } from './training-state.js';
+import { bestOf, chunkEnd, etaSeconds, exportedCheckpoint, reportFacts, startTraining, thawReached, type TrainingState } from './training-state.js';
 
 /** Marks histories recorded after a hand-set learning rate began to win over unfreeze steps. */
 const FIXED_LEARNING_RATE_PATCH = 'epochal-fixed-learning-rate';
 /** Marks histories in which the metric search attribute ends as the exported model's value. */
 const EXPORTED_METRIC_PATCH = 'epochal-exported-metric';
+/** Marks histories in which every chunk refreshes the run's report (reports/report.html, TensorBoard scalars). */
+const RUN_REPORT_PATCH = 'epochal-run-report';
 
 /** Input of `trainingPipeline`, as `temporal workflow start --input` takes it. */
 export interface TrainingPipelineInput {
@@ -176,6 +178,8 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   const training = trainingActivities(state.trainingTaskQueue, state.validated.plan.heartbeatTimeoutSeconds, waitSeconds);
   const onTrainingQueue = <T>(activity: Promise<T>) => surfaceUserErrors(waitedForWorker(activity, state!.trainingTaskQueue, waitSeconds));
   let chunksThisRun = 0;
+  // The report of the last chunk is written while the next one trains; the run waits for it only before it moves on.
+  let reportWritten: Promise<unknown> = Promise.resolve();
   while (state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped) {
     if (control.paused) {
       enter('paused', 'train', `Paused after epoch ${state.epoch} of ${state.epochs}; send "resume" to continue.`);
@@ -216,13 +220,16 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     if (chunk.backend) state.trainedWith = { backend: chunk.backend, memory: chunk.memory };
     const best = bestOf(state);
     if (best && state.validated.searchable !== false) upsertSearchAttributes([{ key: BEST_METRIC, value: best.value }]);
+    if (patched(RUN_REPORT_PATCH)) reportWritten = Promise.all([reportWritten, activities.writeRunReport(reportFacts(state))]).catch(() => undefined);
     chunksThisRun += 1;
     const moreToDo = state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped;
     if (moreToDo && (workflowInfo().continueAsNewSuggested || (input.chunksPerRun !== undefined && chunksThisRun >= input.chunksPerRun))) {
+      await reportWritten;
       await condition(allHandlersFinished);
       await continueAsNew<typeof trainingPipeline>({ ...input, resume: { ...state, paused: control.paused, stopRequested: control.stopRequested } });
     }
   }
+  await reportWritten;
   const ended = control.stopRequested ? 'stopped' : state.earlyStopped ? 'earlyStopping' : 'budget';
   state.timings.train = state.trainSeconds;
 
@@ -251,6 +258,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       ...(evaluation.test ? { test: evaluation.test } : {}),
       timings: state.timings,
       ended,
+      ...(state.built.pretrained ? { pretrained: state.built.pretrained } : {}),
     }),
   );
   const monitored = state.history.find((record) => record.epoch === exporting.epoch)?.[state.validated.plan.monitor as keyof EpochRecord];

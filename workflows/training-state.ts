@@ -1,5 +1,5 @@
 /** The training loop's durable state, and the pure rules the workflow applies to it. */
-import type { BestCheckpoint, BuiltModel, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, PreparedRef, ValidatedConfig } from '../activities/index.js';
+import type { BestCheckpoint, BuiltModel, ChunkInputs, ChunkResult, EarlyStoppingState, EpochRecord, PreparedRef, RunReportInput, ValidatedConfig } from '../activities/index.js';
 import type { CheckpointRefWithStep } from './types.js';
 
 /** Everything the pipeline carries from chunk to chunk (and across continue-as-new). */
@@ -106,4 +106,23 @@ export function exportedCheckpoint(state: TrainingState): { which: 'best' | 'las
 export function etaSeconds(state: TrainingState): number | undefined {
   if (state.trainedEpochs === 0) return undefined;
   return Math.max(0, ((state.epochs - state.epoch) * state.trainSeconds) / state.trainedEpochs);
+}
+
+/** What the run's report shows while it trains. */
+export function reportFacts(state: TrainingState): RunReportInput {
+  const best = bestOf(state);
+  const { validated } = state;
+  return {
+    artifactRoot: validated.artifactRoot,
+    runId: validated.runId,
+    ...(validated.owner ? { owner: validated.owner } : {}),
+    config: validated.snapshot,
+    data: { fingerprint: state.data.fingerprint, records: state.data.records },
+    history: state.history,
+    epochs: state.epochs,
+    ...(best ? { best } : {}),
+    timings: { ...state.timings, train: state.trainSeconds },
+    backend: { built: state.built.backend, ...(state.trainedWith ? { trained: state.trainedWith.backend } : {}) },
+    ...(state.built.pretrained ? { pretrained: state.built.pretrained } : {}),
+  };
 }

@@ -3,7 +3,7 @@
  * config snapshot, prepared data, checkpoints, metrics and the exported model.
  * Stages pass these paths (with hashes) to each other, never the data itself.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Paths of one run's artifact folder. */
 export interface RunFolder {
@@ -40,4 +40,18 @@ export function checkpointFolder(folder: RunFolder, step: number): string {
 /** `ckpt-<step>` under a checkpoints folder. */
 export function checkpointPath(checkpoints: string, step: number): string {
   return join(checkpoints, `ckpt-${String(step).padStart(9, '0')}`);
+}
+
+/**
+ * A path as manifests and the registry store it: relative to the artifact
+ * root when inside it (so a moved or copied root keeps working), else as given.
+ */
+export function storedPath(artifactRoot: string, path: string): string {
+  const inside = relative(resolve(artifactRoot), resolve(path));
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : path;
+}
+
+/** A stored path (see `storedPath`) as an absolute path under `artifactRoot`. */
+export function resolveStored(artifactRoot: string, stored: string): string {
+  return isAbsolute(stored) ? stored : resolve(artifactRoot, stored);
 }

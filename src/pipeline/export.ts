@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFolderAtomically } from '../artifacts/atomic.js';
 import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
+import { storedPath } from '../artifacts/run-folder.js';
 import { ownedRunFolder, type RunOwner } from '../artifacts/run-owner.js';
 import { modelManifest, type ModelManifest } from '../registry/model-digest.js';
 import { sha256 } from '../config/read-json.js';
 import { PreparedData } from '../data/prepared.js';
 import { writeModelPackage } from '../infer/model-package.js';
+import { writeRunReport, type RunFacts } from '../report/run-report.js';
 import type { ActiveBackend } from '../backend/index.js';
 import type { EpochRecord } from '../train/chunk.js';
 import type { MemoryPlan } from '../train/memory-plan.js';
@@ -45,6 +47,8 @@ export interface ExportInput {
   timings: Record<string, number>;
   /** Why training ended: budget, early stopping, or a stop signal. */
   ended: string;
+  /** Counts from the pretrained compatibility report, when the run started from weights. */
+  pretrained?: RunFacts['pretrained'];
 }
 
 export interface ExportResult {
@@ -54,6 +58,8 @@ export interface ExportResult {
   manifest: FileRef;
   /** The exported model's files and their SHA-256: its identity for promotion and inference. */
   modelManifest: ModelManifest;
+  /** `reports/report.html`, unless it could not be written (the model is exported regardless). */
+  report?: string;
 }
 
 export async function exportRun(input: ExportInput): Promise<ExportResult> {
@@ -73,14 +79,18 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     ...(input.exported ? { exported: input.exported } : {}),
     test: input.test ?? null,
   });
+  const stored = (path: string) => storedPath(input.artifactRoot, path);
+  const storedRef = (ref: FileRef): FileRef => ({ ...ref, path: stored(ref.path) });
   const manifest = await writeJsonRef(join(folder.root, 'manifest.json'), {
     run: input.runId,
     workflow: input.workflow,
     createdAt: new Date().toISOString(),
+    // Paths inside the artifact root are stored relative to it: a moved root keeps its manifests valid.
+    paths: 'relative to the artifact root',
     epochal: await provenance(),
-    configs: { train: input.config.train, net: input.config.net, sources: input.config.sources },
-    data: { ...input.data, groups: await learnedFrom(input.data.dir) },
-    model: { checkpoint: input.checkpoint, ...(input.exported ?? {}), modelJson: model, weights, digest: modelFiles.digest, files: modelFiles.files },
+    configs: { train: storedRef(input.config.train), net: storedRef(input.config.net), sources: input.config.sources },
+    data: { ...input.data, dir: stored(input.data.dir), groups: await learnedFrom(input.data.dir) },
+    model: { checkpoint: stored(input.checkpoint), ...(input.exported ?? {}), modelJson: storedRef(model), weights: storedRef(weights), digest: modelFiles.digest, files: modelFiles.files },
     backend: {
       trained: input.backend.trained?.name ?? input.backend.built,
       ...(input.backend.trained ? { package: input.backend.trained.package, passedOver: input.backend.trained.skipped } : {}),
@@ -91,9 +101,20 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     epochs: input.history.length,
     test: input.test ? { loss: input.test.loss, accuracy: input.test.accuracy, cohenKappa: input.test.cohenKappa, macroF1: input.test.macroF1 } : null,
     timings: input.timings,
-    metrics,
+    metrics: storedRef(metrics),
   });
-  return { model, weights, metrics, manifest, modelManifest: modelFiles };
+  const report = await reportOf(folder.root, { ...input, epochs: input.history.length, ...(input.exported ? { exported: { ...input.exported, digest: modelFiles.digest } } : {}) });
+  return { model, weights, metrics, manifest, modelManifest: modelFiles, ...(report ? { report } : {}) };
+}
+
+/** The run report at export; a report that cannot be written costs the run nothing but a warning. */
+async function reportOf(root: string, facts: RunFacts): Promise<string | undefined> {
+  try {
+    return (await writeRunReport(root, facts)).report;
+  } catch (error) {
+    console.warn(`The report of run ${facts.runId} could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /**

@@ -8,12 +8,14 @@
  * is recorded once even when the activity writing it is retried (decisions
  * are keyed by id), and a promotion is a compare-and-swap against the
  * champion that was judged: when another model was promoted meanwhile, the
- * decision is recorded as stale and the newer champion stays.
+ * decision is recorded as stale and the newer champion stays. Model folders
+ * inside the artifact root are stored relative to it.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeJsonAtomically } from '../artifacts/atomic.js';
+import { resolveStored, storedPath } from '../artifacts/run-folder.js';
 import type { ModelManifest } from './model-digest.js';
 
 /** A model as a promotion decision saw it. */
@@ -70,7 +72,7 @@ export async function readChampion(artifactRoot: string, experiment: string): Pr
   const file = registryFile(artifactRoot, experiment);
   try {
     const stored = JSON.parse(await readFile(file, 'utf8')) as Omit<ChampionRecord, 'file'>;
-    return { ...stored, file };
+    return { ...withModelPaths(stored, (path) => resolveStored(artifactRoot, path)), file };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { experiment, file, history: [] };
     throw error;
@@ -97,7 +99,7 @@ export async function recordDecision(artifactRoot: string, experiment: string, d
       : { ...decision, promoted: false, stale: { current: record.current ? pick(record.current) : null } };
     const current: ChampionEntry | undefined = recorded.promoted ? { ...decision.challenger, promotedAt: decision.at, by: decision.by } : record.current;
     const next = { experiment, ...(current ? { current } : {}), history: [...record.history, recorded] };
-    await writeJsonAtomically(record.file, next);
+    await writeJsonAtomically(record.file, withModelPaths(next, (path) => storedPath(artifactRoot, path)));
     return { ...next, file: record.file };
   } finally {
     await unlock();
@@ -109,6 +111,25 @@ function sameModel(current: ChampionEntry | undefined, judged: JudgedModel | und
   if (!current || !judged) return current === judged;
   if (current.model !== judged.model) return false;
   return current.manifest && judged.manifest ? current.manifest.digest === judged.manifest.digest : current.run === judged.run;
+}
+
+/**
+ * The record with every model folder passed through `path`: the file stores
+ * them relative to the artifact root (a moved root keeps its registry valid),
+ * readers get absolute paths.
+ */
+function withModelPaths<T extends Omit<ChampionRecord, 'file'>>(record: T, path: (model: string) => string): T {
+  const model = <M extends { model: string }>(judged: M): M => ({ ...judged, model: path(judged.model) });
+  return {
+    ...record,
+    ...(record.current ? { current: model(record.current) } : {}),
+    history: record.history.map((decision) => ({
+      ...decision,
+      challenger: model(decision.challenger),
+      ...(decision.champion ? { champion: model(decision.champion) } : {}),
+      ...(decision.stale?.current ? { stale: { current: model(decision.stale.current) } } : {}),
+    })),
+  };
 }
 
 function pick({ model, run, promotedAt, by }: ChampionEntry): Pick<ChampionEntry, 'model' | 'run' | 'promotedAt' | 'by'> {

@@ -76,6 +76,8 @@ export interface EpochRecord {
   val_accuracy?: number;
   val_cohenKappa?: number;
   val_macroF1?: number;
+  /** The base learning rate the epoch trained with (absent in runs recorded before it was kept). */
+  learningRate?: number;
   seconds: number;
 }
 
@@ -228,7 +230,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
         if (state.step % train.training.checkpointEverySteps === 0) await checkpoint();
         await hooks.yieldToEvents();
       }
-      const record = await endOfEpoch(run, epoch, state, (performance.now() - epochStarted) / 1000);
+      const record = await endOfEpoch(run, epoch, state, request.learningRate, (performance.now() - epochStarted) / 1000);
       state.history.push(record);
       const monitored = advanceEarlyStopping(train.training.earlyStopping, state.earlyStopping, { ...record });
       state.earlyStopping = monitored.state;
@@ -288,7 +290,7 @@ function lossOptions(run: RunModel) {
   };
 }
 
-async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, seconds: number): Promise<EpochRecord> {
+async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, learningRate: number, seconds: number): Promise<EpochRecord> {
   const { metrics, batchSize } = run.config.train.training;
   const validation = await evaluateSplit(run, 'validation', batchSize);
   const train = classificationReport(state.epochConfusion, run.prepared.index.classes);
@@ -298,6 +300,7 @@ async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, secon
     loss: state.epochLoss.steps > 0 ? state.epochLoss.sum / state.epochLoss.steps : 0,
     ...chosen(train, ''),
     ...(validation ? { val_loss: validation.loss, ...chosen(validation, 'val_') } : {}),
+    learningRate,
     seconds,
   };
 }
