@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFolderAtomically } from '../artifacts/atomic.js';
+import { pruneCheckpoints } from '../checkpoint/series.js';
 import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { storedPath } from '../artifacts/run-folder.js';
 import { ownedRunFolder, type RunOwner } from '../artifacts/run-owner.js';
@@ -103,8 +104,19 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     timings: input.timings,
     metrics: storedRef(metrics),
   });
+  await pruneCheckpoints(folder.checkpoints, await keepCheckpoints(input.config), [input.checkpoint]);
   const report = await reportOf(folder.root, { ...input, epochs: input.history.length, ...(input.exported ? { exported: { ...input.exported, digest: modelFiles.digest } } : {}) });
   return { model, weights, metrics, manifest, modelManifest: modelFiles, ...(report ? { report } : {}) };
+}
+
+/**
+ * `training.keepCheckpoints` of the run. While it trains, a run also keeps the
+ * checkpoints it may still need (its chunk's start, the one before, the best);
+ * once exported, it keeps the newest K and the exported one.
+ */
+async function keepCheckpoints(config: ConfigSnapshot): Promise<number> {
+  const train = JSON.parse(await readFile(config.train.path, 'utf8')) as { training?: { keepCheckpoints?: number } };
+  return train.training?.keepCheckpoints ?? 3;
 }
 
 /** The run report at export; a report that cannot be written costs the run nothing but a warning. */

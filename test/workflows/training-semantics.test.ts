@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { readFolderWeights } from '../../src/checkpoint/tfjs-folder.js';
@@ -90,6 +90,9 @@ describe('training semantics on real pipelines', () => {
       const metrics = await readJson(result.exported.metrics.path);
       expect(metrics).toMatchObject({ exported: { which: 'best', epoch: 1 }, best: { epoch: 1 } });
       expect(metrics.history[0]).toMatchObject({ epoch: 1, accuracy: expect.any(Number), cohenKappa: expect.any(Number), val_loss: expect.any(Number) });
+      // keepCheckpoints 1 at rest: the newest checkpoint, and the exported one.
+      const kept = await readdir(join(result.runDir, 'checkpoints'));
+      expect(kept.sort()).toEqual([basename(result.training.exported.checkpoint), basename(result.training.checkpoint)].sort());
     });
   }, 300_000);
 
@@ -107,6 +110,11 @@ describe('training semantics on real pipelines', () => {
       expect(sameWeights(built, afterFour, 'ecg_tower/')).toBe(true); // never thawed
       expect(endOf(2).groups.at(-1)!.learningRate).toBe(0.01);
       expect(endOf(4).groups.at(-1)!.learningRate).toBe(0.001);
+      // The report marks both events where they happened.
+      const report = await readFile(result.exported.report!, 'utf8');
+      expect(report).toContain('unfreeze tcn/**');
+      expect(report).toContain('learning rate 0.001');
+      expect(result.training.history.map((record) => record.learningRate)).toEqual([0.01, 0.01, 0.001, 0.001]);
     });
   }, 300_000);
 

@@ -110,7 +110,11 @@ export const Training = z.strictObject({
   loss: Loss.prefault({}),
   metrics: z.array(Metric).default(['accuracy', 'cohenKappa']),
   checkpointEverySteps: PositiveInt.default(200).describe('Checkpoint every this many optimizer steps, and at chunk ends.'),
-  keepCheckpoints: PositiveInt.max(1_000).default(3).describe('How many recent checkpoints to keep.'),
+  keepCheckpoints: PositiveInt.max(1_000)
+    .default(3)
+    .describe(
+      'How many recent checkpoints to keep. While training, the current chunk\'s starting checkpoint, the one before it (to rebuild a corrupt one) and the best epoch\'s are kept besides; once the model is exported, the newest keepCheckpoints and the exported one remain.',
+    ),
   earlyStopping: EarlyStopping.optional(),
   export: z
     .enum(['best', 'last'])
