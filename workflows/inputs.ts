@@ -62,6 +62,15 @@ export function runIdProblem(runId: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A workflow id as a run folder name that every filesystem and shell takes:
+ * characters Windows and shells trip on (`: * ? " < > |`, whitespace) become
+ * `-`. Schedules name their workflows `<id>-<RFC 3339 time>`, colons included.
+ */
+export function fileSafeRunId(workflowId: string): string {
+  return workflowId.replace(/[:*?"<>|\s]/g, '-');
+}
+
 /** Checks a run id (an explicit `runId`, or the workflow id it defaults to). */
 export function checkRunId(workflow: string, field: string, runId: string): void {
   const problem = runIdProblem(runId);

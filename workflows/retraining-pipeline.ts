@@ -14,7 +14,7 @@ import type { SplitEvaluation } from '../activities/index.js';
 import { promotionVerdict } from './promotion-gate.js';
 import type { ChampionEntry, PromotionDecision } from '../src/registry/champion.js';
 import { activities, surfaceUserErrors, trainingActivities } from './activities.js';
-import { checkRetrainingInput } from './inputs.js';
+import { checkRetrainingInput, fileSafeRunId } from './inputs.js';
 import { EXPERIMENT, STAGE } from './search-attributes.js';
 import type { trainingPipeline } from './training-pipeline.js';
 
@@ -61,7 +61,7 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
   const trained = await surfaceUserErrors(
     executeChild<typeof trainingPipeline>('trainingPipeline', {
       workflowId: `${workflowId}-train`,
-      args: [{ trainParams: input.trainParams, trainingTaskQueue: queue, ...(plan.champion ? { warmStart: plan.champion.model } : {}) }],
+      args: [{ trainParams: input.trainParams, runId: fileSafeRunId(`${workflowId}-train`), trainingTaskQueue: queue, ...(plan.champion ? { warmStart: plan.champion.model } : {}) }],
     }),
   );
   const test = trained.evaluation.test;

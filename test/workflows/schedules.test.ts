@@ -40,6 +40,10 @@ describe('retraining schedules', () => {
       const { workflowId, result } = await firstRun(context.client, id);
       expect(workflowId).toMatch(new RegExp(`^retrain-${id}-`));
       expect(result).toMatchObject({ experiment: 'sleepnet-small', promoted: true });
+      // The schedule names its workflow with the time, colons included; the run folder is named without them.
+      expect(workflowId).toContain(':');
+      expect(result.challenger.run).toBe(`${workflowId}-train`.replace(/:/g, '-'));
+      expect(result.challenger.model).not.toContain(':');
       expect((await epochal(['status', workflowId, ...cluster])).stdout).toContain(`${workflowId}: completed, promoted`);
 
       const described = await epochal(['schedule', 'describe', id, ...cluster]);
