@@ -23,6 +23,8 @@ import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src
 import { scoreShardInProcess } from '../src/train/process.js';
 import type { ActivityDeps } from './deps.js';
 import { withLiveness } from './liveness.js';
+import { bestEffort } from '../src/report/best-effort.js';
+import { writeInferenceReport } from '../src/report/inference-report.js';
 
 export type { InferenceInput } from '../src/infer/prepare-input.js';
 export type { ShardOutput } from '../src/infer/score.js';
@@ -120,6 +122,17 @@ export function finishInferenceActivity() {
   return async function finishInference({ plan, input, outputs, workflow, seconds }: FinishInferenceInput): Promise<FileRef> {
     if (plan.owner) await checkOutputOwner(plan.infer.output.path, plan.owner);
     await removeStaleOutputs(plan.infer.output.path, outputs.map(({ file }) => file));
+    const { preprocessing } = await plannedModel(plan);
+    await bestEffort(`The report of inference job ${workflow.workflowId}`, () =>
+      writeInferenceReport(plan.infer.output.path, {
+        jobId: workflow.workflowId,
+        model: { path: plan.model.path, digest: plan.model.digest, requested: plan.model.requested.type },
+        classes: preprocessing.classes,
+        outputs,
+        format: plan.infer.output.format,
+        seconds,
+      }),
+    );
     return writeJsonRef(join(plan.infer.output.path, 'manifest.json'), {
       workflow,
       createdAt: new Date().toISOString(),

@@ -7,6 +7,8 @@
  */
 import { loadTrainConfig, type ConfigInput } from '../src/config/load.js';
 import type { Promotion } from '../src/config/train/promotion.js';
+import { bestEffort } from '../src/report/best-effort.js';
+import { writeDecisionReport } from '../src/report/decision-report.js';
 import { readChampion, recordDecision, type ChampionEntry, type PromotionDecision } from '../src/registry/champion.js';
 import { verifyModel, type ModelManifest } from '../src/registry/model-digest.js';
 import { readFile } from 'node:fs/promises';
@@ -117,16 +119,20 @@ export function recordPromotionActivity() {
     artifactRoot: string;
     experiment: string;
     decision: PromotionDecision;
-  }): Promise<{ file: string; champion?: ChampionEntry; decisions: number; stale?: PromotionDecision['stale'] }> {
+    /** The gate the decision applied, for its report. */
+    gate?: Promotion;
+  }): Promise<{ file: string; champion?: ChampionEntry; decisions: number; stale?: PromotionDecision['stale']; report?: string }> {
     const { challenger } = input.decision;
     if (input.decision.promoted && challenger.manifest) await verifyModel(challenger.model, challenger.manifest, `challenger of run ${challenger.run}`);
     const record = await recordDecision(input.artifactRoot, input.experiment, input.decision);
     const recorded = record.history.find((decision) => decision.id === input.decision.id);
+    const report = await bestEffort('The decision report', () => writeDecisionReport(dirname(challenger.model), input.experiment, recorded ?? input.decision, input.gate));
     return {
       file: record.file,
       ...(record.current ? { champion: record.current } : {}),
       decisions: record.history.length,
       ...(recorded?.stale ? { stale: recorded.stale } : {}),
+      ...(report ? { report } : {}),
     };
   };
 }

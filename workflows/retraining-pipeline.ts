@@ -116,7 +116,7 @@ export async function retrainingPipeline(input: RetrainingInput): Promise<Retrai
     ...(champion ? { champion } : {}),
     reason: verdict.reason,
   };
-  const recorded = await surfaceUserErrors(activities.recordPromotion({ artifactRoot: plan.artifactRoot, experiment: plan.experiment, decision }));
+  const recorded = await surfaceUserErrors(activities.recordPromotion({ artifactRoot: plan.artifactRoot, experiment: plan.experiment, decision, gate: plan.gate }));
   const promoted = verdict.promoted && !recorded.stale;
   upsertSearchAttributes([{ key: STAGE, value: recorded.stale ? 'stale' : promoted ? 'promoted' : 'kept' }]);
   return {

@@ -45,6 +45,8 @@ export interface ShardOutput {
   seconds: number;
   /** True when a matching output existed and nothing was scored. */
   reused: boolean;
+  /** Rows predicted as each class (the most probable), in class order; absent for outputs written before it was kept. */
+  predicted?: number[];
 }
 
 interface DoneMarker {
@@ -52,6 +54,7 @@ interface DoneMarker {
   rows: number;
   sha256: string;
   seconds: number;
+  predicted?: number[];
 }
 
 const markerOf = (file: string) => `${file}.done.json`;
@@ -62,7 +65,7 @@ export async function existingOutput(request: ScoreShardRequest): Promise<ShardO
   try {
     const marker = JSON.parse(await readFile(markerOf(file), 'utf8')) as DoneMarker;
     if (marker.key !== request.key || sha256(await readFile(file)) !== marker.sha256) return undefined;
-    return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds: marker.seconds, reused: true };
+    return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds: marker.seconds, reused: true, ...(marker.predicted ? { predicted: marker.predicted } : {}) };
   } catch {
     return undefined;
   }
@@ -87,9 +90,21 @@ export async function scoreShard(request: ScoreShardRequest): Promise<ShardOutpu
   if (ids !== undefined) await writeFileAtomically(`${file.replace(/\.npy$/, '')}.ids.txt`, ids);
   await writeFileAtomically(file, data);
   const seconds = (performance.now() - started) / 1000;
-  const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds };
+  const predicted = predictedCounts(rows, preprocessing.classes.length);
+  const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds, predicted };
   await writeJsonAtomically(markerOf(file), marker);
-  return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds, reused: false };
+  return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds, reused: false, predicted };
+}
+
+/** How many rows predict each class (the first most probable one on ties). */
+export function predictedCounts(rows: readonly OutputRow[], classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (const { probabilities } of rows) {
+    let best = 0;
+    for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[best]!) best = c;
+    counts[best]! += 1;
+  }
+  return counts;
 }
 
 /** The last model this process loaded is kept: the next shard of the same job skips building it and reading its weights. */

@@ -102,3 +102,20 @@ export function countBars(title: string, counts: { label: string; count: number 
     name: 'bars',
   } as ChartSpec;
 }
+
+/** Metric values of two models side by side (a champion and a challenger). */
+export function scoreBars(title: string, values: { metric: string; model: string; value: number }[]): ChartSpec {
+  return {
+    title,
+    width: 120,
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      column: { field: 'metric', type: 'nominal', title: null },
+      x: { field: 'model', type: 'nominal', title: null, sort: ['champion', 'challenger'] },
+      y: { field: 'value', type: 'quantitative', title: null },
+      color: { field: 'model', type: 'nominal', scale: { domain: ['champion', 'challenger'], range: ['#7f7f7f', '#1f77b4'] }, legend: null },
+      tooltip: [{ field: 'model' }, { field: 'metric' }, { field: 'value', format: '.4f' }],
+    },
+  } as ChartSpec;
+}

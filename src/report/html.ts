@@ -43,8 +43,9 @@ export function page(title: string, subtitle: string, body: string): string {
 `;
 }
 
-/** Seconds as a reader says them: 42 s, 3 min 20 s, 1 h 05 min. */
+/** Seconds as a reader says them: 0.4 s, 42 s, 3 min 20 s, 1 h 05 min. */
 export function duration(seconds: number): string {
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

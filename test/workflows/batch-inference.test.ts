@@ -13,6 +13,7 @@ import { buildModel } from '../../src/model/build.js';
 import { loadPretrained } from '../../src/model/pretrained.js';
 import type { retrainingPipeline } from '../../workflows/retraining-pipeline.js';
 import { copySample, editJson, quickSleepnet } from '../helpers/configs.js';
+import { CHROMIUM_MISSING, inBrowser } from '../helpers/browser.js';
 import { epochal } from '../helpers/processes.js';
 import { infer, inferJob, SOURCE } from '../helpers/inference.js';
 import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
@@ -93,6 +94,20 @@ describe('batchInference', () => {
         });
       }
       expect(maxDifference).toBe(0);
+
+      // The job's report: rows by predicted class (as the rows say), one line per shard; it opens cleanly in a browser.
+      const classes = model.preprocessing.classes;
+      const argmax = (r: Record<string, string>) => classes.reduce((best, c, k) => (Number(r[`p_${c}`]) > Number(r[`p_${classes[best]}`]) ? k : best), 0);
+      const expected = classes.map((_, k) => rows.filter((r) => argmax(r) === k).length);
+      const predicted = result.shards.reduce((sum, shard) => sum.map((n, k) => n + shard.predicted![k]!), classes.map(() => 0));
+      expect(predicted).toEqual(expected);
+      if (CHROMIUM_MISSING) return;
+      const { errors, result: seen } = await inBrowser(join(output, 'report.html'), 'inference-report', async (page) => ({
+        bars: await page.locator('figure[data-chart="predictions"] g.mark-rect path').count(),
+        shards: await page.locator('table[data-table="shards"] tbody tr').count(),
+      }));
+      expect(errors).toEqual([]);
+      expect(seen).toEqual({ bars: classes.length, shards: result.shards.length });
     });
   }, 180_000);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -7,6 +8,7 @@ import { PreparedData } from '../../src/data/prepared.js';
 import { readChampion } from '../../src/registry/champion.js';
 import type { retrainingPipeline, RetrainingResult } from '../../workflows/retraining-pipeline.js';
 import { editJson, quickSleepnet, readJson } from '../helpers/configs.js';
+import { CHROMIUM_MISSING, inBrowser } from '../helpers/browser.js';
 import { epochal } from '../helpers/processes.js';
 import { runPipeline, useSuiteServer, withWorker, type WorkerContext } from '../helpers/temporal.js';
 
@@ -49,6 +51,23 @@ describe('retrainingPipeline', () => {
       expect(registry.current?.model).toBe(first.challenger.model);
       expect(registry.history.map((d) => d.promoted)).toEqual([true, false]);
       expect(registry.history[1]!.reason).toBe(second.reason);
+      // The registry file stores model folders relative to the artifact root.
+      const stored = await readJson(registry.file);
+      expect(stored.current.model).toBe(`${first.challenger.run}/model`);
+
+      // The decision report: kept, with the gate, both models' scores on the same holdout.
+      const decision = join(context.artifactRoot, second.challenger.run, 'reports', 'decision.html');
+      const html = await readFile(decision, 'utf8');
+      expect(html).toContain('data-verdict="kept"');
+      expect(html).toContain("Gate: the challenger's cohenKappa must beat the champion's by more than 2.");
+      if (CHROMIUM_MISSING) return;
+      const { errors, result: seen } = await inBrowser(decision, 'decision-report', async (page) => ({
+        rows: await page.locator('table[data-table="scores"] tbody tr').count(),
+        bars: await page.locator('figure[data-chart="scores"] g.mark-rect path').count(),
+      }));
+      expect(errors).toEqual([]);
+      const metrics = Object.keys(second.challenger.metrics).length;
+      expect(seen).toEqual({ rows: metrics, bars: 2 * metrics });
     });
   }, 240_000);
 
