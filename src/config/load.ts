@@ -10,7 +10,7 @@ import { runChecks } from './checks.js';
 import { mapSourcePaths, sourcePaths, type DataSource } from './data/sources.js';
 import { InferParams } from './infer/infer-params.js';
 import type { ConfigIssue, PathSegment } from './issues.js';
-import { netChecks } from './net/checks.js';
+import { netChecks, wiringChecks } from './net/checks.js';
 import { NetParams } from './net/net-params.js';
 import { parseConfig } from './parse.js';
 import { missingPaths, resolveFrom, type NamedPath } from './paths.js';
@@ -136,9 +136,26 @@ async function loadReferencedNet(
 /** Structure, then cross-field checks, of one network; issue paths are prefixed when the net is inline. */
 function validateNet(data: unknown, file: string | undefined, prefix: PathSegment[]): { net?: NetParams; issues: ConfigIssue[] } {
   const parsed = parseConfig(NetParams, data, file);
-  const issues = parsed.ok ? runChecks(netChecks, parsed.value, file) : parsed.issues;
+  const issues = parsed.ok ? runChecks(netChecks, parsed.value, file) : [...parsed.issues, ...wiringOfInvalidNet(data, parsed.issues, file)];
   const placed = issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
   return parsed.ok && issues.length === 0 ? { net: parsed.value, issues: [] } : { issues: placed };
+}
+
+/**
+ * The wiring checks on a network whose structure failed: each reads only
+ * names and references, so it runs on the raw JSON; a check the broken
+ * structure trips up is skipped, and problems inside parts already reported are left out.
+ */
+function wiringOfInvalidNet(data: unknown, structural: readonly ConfigIssue[], file: string | undefined): ConfigIssue[] {
+  const reported = structural.map((issue) => issue.path.join('.'));
+  const within = (issue: ConfigIssue) => reported.some((path) => issue.path.join('.').startsWith(path));
+  return wiringChecks.flatMap((check) => {
+    try {
+      return runChecks([check], data as NetParams, file).filter((issue) => !within(issue));
+    } catch {
+      return [];
+    }
+  });
 }
 
 function resolveTrainPaths(train: TrainParams, baseDir: string, netFile: string | undefined): TrainParams {

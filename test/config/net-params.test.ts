@@ -111,4 +111,22 @@ describe('net_params.json', () => {
     });
     expect(issue).toMatchObject({ path: ['blocks', 'tcn', 'dilationbase'], message: 'Unknown key.', hint: 'did you mean "dilationBase"?' });
   });
+
+  it('reports type errors, unknown keys and dangling references of one broken file together, in one round', async () => {
+    const issues = await issuesAfter((net) => {
+      net.blocks.inner_dense.units = 'many';
+      net.blocks.additional_dense.unitz = 3;
+      net.blocks.outer_dense.input = 'no_such_block';
+    });
+    expect(issues.map((issue) => issue.path.join('.')).sort()).toEqual(['blocks.additional_dense.unitz', 'blocks.inner_dense.units', 'blocks.outer_dense.input']);
+    expect(issues.find((issue) => issue.path.join('.') === 'blocks.outer_dense.input')).toMatchObject({ check: 'knownSources', message: expect.stringContaining('"no_such_block"') });
+  });
+
+  it('reports a block that is not a block once, without wiring complaints from inside it', async () => {
+    const issues = await issuesAfter((net) => {
+      net.blocks.inner_dense = 5;
+    });
+    expect(issues.map((issue) => issue.path.join('.'))).toEqual(['blocks.inner_dense']);
+  });
+
 });

@@ -187,6 +187,13 @@ const shapeArguments: Check<NetParams> = {
     ),
 };
 
+/**
+ * The checks that only read block names and the `input`/`inputs`/`outputs`
+ * wiring: they also run on a network whose structure is invalid elsewhere, so
+ * a broken file's dangling references are reported with its type errors, in one round.
+ */
+export const wiringChecks: readonly Check<NetParams>[] = [uniqueNames, knownSources, acyclic, knownOutputs];
+
 /** All net_params cross-field checks, in the order they run. */
 export const netChecks: readonly Check<NetParams>[] = [
   uniqueNames,
