@@ -32,7 +32,13 @@ export interface FindTemporalCliOptions {
   build?: boolean;
   /** Progress messages (the Go build takes minutes on a cold module cache). */
   log?: (message: string) => void;
+  /** How often a Go build says it is still going, in ms (default 15 000: the build is silent for minutes otherwise). */
+  heartbeatMs?: number;
 }
+
+/** What a first build costs, said before it starts: minutes with no output from Go. */
+const BUILD_USUALLY = 'usually 2–10 min';
+const BUILD_DURATION = `${BUILD_USUALLY}: about 2.5 min on a quiet 2-core machine, up to 10 under load`;
 
 /** Where the cached build of the pinned CLI version lives. */
 export function cachedCliPath(cacheDir = defaultCacheDir()): string {
@@ -58,27 +64,40 @@ export async function findTemporalCli(options: FindTemporalCliOptions = {}): Pro
 
   const go = await which('go', { path: env.PATH ?? '', nothrow: true });
   if (!go) return undefined;
-  await buildTemporalCli(go, cached, env, options.log ?? (() => {}));
+  await buildTemporalCli(go, cached, env, options.log ?? (() => {}), options.heartbeatMs ?? 15_000);
   return { path: cached, source: 'built' };
 }
 
 /**
  * Builds the pinned CLI with `go install` into a temporary folder, then renames
  * the binary into place, so an interrupted or concurrent build never leaves a
- * half-written binary at the cached path.
+ * half-written binary at the cached path. Go prints nothing while it compiles,
+ * so the build says how long it usually takes and, every `heartbeatMs`, that it
+ * is still going.
  */
-async function buildTemporalCli(go: string, target: string, env: NodeJS.ProcessEnv, log: (m: string) => void) {
+async function buildTemporalCli(go: string, target: string, env: NodeJS.ProcessEnv, log: (m: string) => void, heartbeatMs: number) {
   const folder = join(target, '..');
   await mkdir(folder, { recursive: true });
   const staging = await mkdtemp(join(folder, '.build-'));
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (a few minutes the first time) into ${folder}`);
+  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${folder}, once (${BUILD_DURATION})`);
+  const started = Date.now();
+  const heartbeat = setInterval(() => log(`  still building the Temporal CLI… ${elapsedSince(started)} (${BUILD_USUALLY})`), heartbeatMs);
   try {
     await run(go, ['install', `${MODULE}@v${TEMPORAL_CLI_VERSION}`], { ...env, GOBIN: staging, CGO_ENABLED: '0' });
     await rename(join(staging, 'temporal'), target);
+  } catch (error) {
+    throw new Error(`Building the Temporal CLI failed after ${elapsedSince(started)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
+    clearInterval(heartbeat);
     await rm(staging, { recursive: true, force: true });
   }
-  log(`Built ${target}`);
+  log(`Built ${target} in ${elapsedSince(started)}`);
+}
+
+/** Whole seconds, or minutes and seconds, since `started` ("45 s", "2 min 31 s"). */
+function elapsedSince(started: number): string {
+  const seconds = Math.floor((Date.now() - started) / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {

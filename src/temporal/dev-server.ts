@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -22,11 +23,13 @@ export interface DevServerOptions {
   cli?: TemporalCli;
   /** Interface to bind (default 127.0.0.1). */
   ip?: string;
-  /** gRPC port (default: a free port). */
+  /** gRPC port; the start fails with a `PortTakenError` when it is taken (default: `preferredPort`, else a free port). */
   port?: number;
+  /** gRPC port to use when `port` is absent and it is free; when taken, a free port is used and `log` says which. */
+  preferredPort?: number;
   /** Serve the Web UI (default true). */
   ui?: boolean;
-  /** Web UI port (default: port + 1000 when free, else a free port). */
+  /** Web UI port; the start fails with a `PortTakenError` when it is taken (default: port + 1000 when free, else a free port, said through `log`). */
   uiPort?: number;
   /** SQLite file to keep workflow history across restarts; in memory when absent. */
   dbFile?: string;
@@ -44,7 +47,11 @@ export interface DevServerOptions {
 export interface DevServer {
   /** gRPC address clients and workers connect to, `host:port`. */
   address: string;
+  /** The gRPC port of `address`. */
+  port: number;
   namespace: string;
+  /** The Web UI's port, when the UI is on. */
+  uiPort?: number;
   /** Web UI base address, when the UI is on. */
   uiUrl?: string;
   /** Which binary runs it: a CLI path, or "sdk-download". */
@@ -53,18 +60,109 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts a dev server and waits until it serves the namespace. */
-export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const cli = options.cli ?? (await findTemporalCli({ ...(options.log ? { log: options.log } : {}) }));
-  return cli ? startFromCli(cli, options) : startFromSdkDownload(options);
+/**
+ * A port the dev server was told to use is held by another process, found
+ * before the server starts (it would exit, and a client on that port would
+ * talk to whoever holds it).
+ */
+export class PortTakenError extends Error {
+  constructor(
+    /** Which of the server's ports: the gRPC frontend or the Web UI. */
+    readonly role: 'frontend' | 'ui',
+    /** The interface the server was to bind. */
+    readonly ip: string,
+    readonly port: number,
+    /** The server version, when a Temporal frontend answers on the port; undefined for any other process. */
+    readonly temporalVersion?: string,
+  ) {
+    const what = role === 'ui' ? `the Temporal dev server's Web UI on port ${port}` : `the Temporal dev server on gRPC port ${port}`;
+    super(`Cannot start ${what}: ${describePortHolder(ip, port, temporalVersion)}.`);
+    this.name = 'PortTakenError';
+  }
 }
 
-async function startFromCli(cli: TemporalCli, options: DevServerOptions): Promise<DevServer> {
+/** Who holds a port, in words: "a Temporal server (1.29.1) already answers on …" or "another process listens on …". */
+export function describePortHolder(ip: string, port: number, temporalVersion?: string): string {
+  const address = `${ip}:${port}`;
+  return temporalVersion ? `a Temporal server (${temporalVersion}) already answers on ${address}` : `another process listens on ${address}`;
+}
+
+/**
+ * Starts a dev server and waits until it serves the namespace. Its ports are
+ * checked first: one asked for that is taken fails with a `PortTakenError`;
+ * a preferred one that is taken is replaced by a free one, said through `log`.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const ports = await choosePorts(options);
+  const cli = options.cli ?? (await findTemporalCli({ ...(options.log ? { log: options.log } : {}) }));
+  return cli ? startFromCli(cli, ports, options) : startFromSdkDownload(ports, options);
+}
+
+interface Ports {
+  port: number;
+  /** Absent when the UI is off. */
+  uiPort?: number;
+}
+
+async function choosePorts(options: DevServerOptions): Promise<Ports> {
+  const ip = options.ip ?? '127.0.0.1';
+  const port = await choosePort(ip, 'frontend', options.port, options.preferredPort, [], options.log);
+  if (options.ui === false) return { port };
+  const uiPort = await choosePort(ip, 'ui', options.uiPort, port + 1000 <= 65_535 ? port + 1000 : undefined, [port], options.log);
+  return { port, uiPort };
+}
+
+/** `exact` when free (else a `PortTakenError`); else `preferred` when free (else a free port, said); else a free port. */
+async function choosePort(
+  ip: string,
+  role: 'frontend' | 'ui',
+  exact: number | undefined,
+  preferred: number | undefined,
+  exclude: number[],
+  log?: (message: string) => void,
+): Promise<number> {
+  if (exact !== undefined) {
+    if (await isPortFree(ip, exact)) return exact;
+    throw new PortTakenError(role, ip, exact, role === 'frontend' ? await temporalVersionOn(ip, exact) : undefined);
+  }
+  if (preferred !== undefined && !exclude.includes(preferred)) {
+    if (await isPortFree(ip, preferred)) return preferred;
+    const free = await getPort({ host: ip, exclude: [...exclude, preferred] });
+    const holder = describePortHolder(ip, preferred, role === 'frontend' ? await temporalVersionOn(ip, preferred) : undefined);
+    log?.(`${role === 'ui' ? 'Web UI' : 'gRPC'} port ${preferred} is taken (${holder}): using ${ip}:${free} instead.`);
+    return free;
+  }
+  return getPort({ host: ip, exclude });
+}
+
+/** Whether this process could listen on `ip:port` now (the server would bind it the same way). */
+function isPortFree(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+    probe.listen({ host: ip, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The version of the Temporal server answering on `ip:port`, or undefined when none answers within about a second. */
+async function temporalVersionOn(ip: string, port: number): Promise<string | undefined> {
+  const host = ip === '0.0.0.0' ? '127.0.0.1' : ip;
+  try {
+    const connection = await Connection.connect({ address: `${host}:${port}`, connectTimeout: 1_000 });
+    try {
+      const info = await connection.withDeadline(Date.now() + 1_000, () => connection.workflowService.getSystemInfo({}));
+      return info.serverVersion || 'version unknown';
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+async function startFromCli(cli: TemporalCli, { port, uiPort }: Ports, options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const namespace = options.namespace ?? 'default';
-  const port = options.port ?? (await getPort());
-  const ui = options.ui ?? true;
-  const uiPort = ui ? (options.uiPort ?? (await getPort({ port: port + 1000 }))) : undefined;
   if (options.dbFile) await keepPrivate(options.dbFile);
   if (options.logFile) await keepPrivate(options.logFile);
 
@@ -90,15 +188,17 @@ async function startFromCli(cli: TemporalCli, options: DevServerOptions): Promis
 
   const address = `${ip}:${port}`;
   try {
-    await waitUntilServing(address, namespace, child, output, options.startTimeoutMs ?? 60_000);
+    await waitUntilServing(address, namespace, child, output, options.startTimeoutMs ?? 60_000, options.logFile);
   } catch (error) {
     child.kill('SIGKILL');
+    process.off('exit', stopOnExit);
     throw error;
   }
   return {
     address,
+    port,
     namespace,
-    ...(uiPort ? { uiUrl: `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${uiPort}` } : {}),
+    ...(uiPort ? { uiPort, uiUrl: `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${uiPort}` } : {}),
     runtime: cli.path,
     stop: async () => {
       process.off('exit', stopOnExit);
@@ -107,28 +207,28 @@ async function startFromCli(cli: TemporalCli, options: DevServerOptions): Promis
   };
 }
 
-async function startFromSdkDownload(options: DevServerOptions): Promise<DevServer> {
+async function startFromSdkDownload({ port, uiPort }: Ports, options: DevServerOptions): Promise<DevServer> {
   options.log?.('No Temporal CLI found and no Go to build one: using the Temporal SDK download (needs internet).');
   const namespace = options.namespace ?? 'default';
-  const ui = options.ui ?? true;
+  const ip = options.ip ?? '127.0.0.1';
   if (options.dbFile) await keepPrivate(options.dbFile);
   const env = await withPrivateFiles(() => TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'cached-download', downloadDir: join(defaultCacheDir(), 'sdk-download') },
-      ip: options.ip ?? '127.0.0.1',
+      ip,
       namespace,
-      ui,
-      ...(options.port ? { port: options.port } : {}),
-      ...(ui && options.uiPort ? { uiPort: options.uiPort } : {}),
+      ui: uiPort !== undefined,
+      port,
+      ...(uiPort ? { uiPort } : {}),
       ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
       searchAttributes: [...EPOCHAL_SEARCH_ATTRIBUTES],
     },
   }));
-  const [host, port] = env.address.split(':');
   return {
     address: env.address,
+    port,
     namespace,
-    ...(ui ? { uiUrl: `http://${host}:${options.uiPort ?? Number(port) + 1000}` } : {}),
+    ...(uiPort ? { uiPort, uiUrl: `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${uiPort}` } : {}),
     runtime: 'sdk-download',
     stop: () => env.teardown(),
   };
@@ -153,34 +253,54 @@ async function describeNamespace(address: string, namespace: string): Promise<vo
   }
 }
 
-/** Polls until the server answers for `namespace`; fails early, with the server's output, if it exits. */
+/**
+ * Polls until the server answers for `namespace`, and counts an answer only
+ * while the child still runs: a server that exits (its port taken after all)
+ * fails the start with the end of its log, rather than letting whoever holds
+ * the port pass for it.
+ */
 async function waitUntilServing(
   address: string,
   namespace: string,
   child: ChildProcess,
   output: () => string,
   timeoutMs: number,
+  logFile?: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`The Temporal dev server exited (${child.exitCode ?? child.signalCode}) before serving:\n${output()}`);
-    }
+    // No server answers at once; the pause also lets one that cannot bind exit before anything is asked.
+    await sleep(250);
+    if (hasExited(child)) throw exitedEarly(address, child, output, logFile);
     try {
       await describeNamespace(address, namespace);
-      return;
     } catch (error) {
       lastError = error;
-      await sleep(250);
+      continue;
     }
+    if (hasExited(child)) throw exitedEarly(address, child, output, logFile);
+    return;
   }
   throw new Error(
-    `The Temporal dev server at ${address} did not answer within ${timeoutMs / 1000} s (${String(lastError)}):\n${output()}`,
+    `The Temporal dev server at ${address} did not answer within ${timeoutMs / 1000} s (${String(lastError)}). The end of its log${logFile ? ` (${logFile})` : ''}:\n${lastLines(output())}`,
   );
 }
 
-/** Keeps the last lines of the server's output for error messages, and copies it to `logFile`. */
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function exitedEarly(address: string, child: ChildProcess, output: () => string, logFile?: string): Error {
+  return new Error(
+    `The Temporal dev server for ${address} exited (${child.exitCode ?? child.signalCode}) before serving. The end of its log${logFile ? ` (${logFile})` : ''}:\n${lastLines(output())}`,
+  );
+}
+
+function lastLines(text: string, count = 20): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
 /**
  * Workflow history holds configs, paths and metrics: the server's database
  * and log are its owner's only. An existing file is narrowed to 0600; a new
@@ -212,6 +332,7 @@ function withPrivateFiles<T>(start: () => T): T {
   return result;
 }
 
+/** Keeps the last lines of the server's output for error messages, and copies it to `logFile`. */
 function captureOutput(child: ChildProcess, logFile?: string): () => string {
   let tail = '';
   const file = logFile ? createWriteStream(logFile, { flags: 'a', mode: 0o600 }) : undefined;

@@ -1,7 +1,9 @@
 /**
  * `epochal demo` (`npm run demo`): the main job on an embedded default. Starts
  * a local Temporal dev server (or uses one already on the port), a worker, and
- * runs the SleepNet sample through every pipeline stage built so far.
+ * runs the SleepNet sample through every pipeline stage built so far. The
+ * run's Web UI link comes at the end, with how to bring the server back when
+ * the demo's own server stops with it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -9,15 +11,15 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
-import { connectClient, connectWorker } from '../../temporal/connection.js';
+import { connectClient, connectWorker, workflowUiUrl } from '../../temporal/connection.js';
 import { isServing, type DevServer } from '../../temporal/dev-server.js';
 import { startTrainingPipeline } from '../../temporal/start.js';
 import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
 import { print, untilInterrupted } from '../shared.js';
-import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
+import { DEFAULT_PORT, serverCommand, startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
 import { followProgress } from '../progress.js';
-import { printResult, printStarted } from './train.js';
+import { printResult } from './train.js';
 
 /** The demo's job: SleepNet at a size a laptop CPU trains in minutes (configs/sleepnet is the full reference). */
 const SAMPLE = fileURLToPath(new URL('../../../configs/sleepnet-small/train_params.json', import.meta.url));
@@ -36,14 +38,15 @@ export function registerDemo(program: Command): void {
     .action(async (flags: DemoFlags) => {
       setTemporalLogLevel('WARN');
       const config = await loadTrainConfig(flags.config);
-      const address = `${flags.ip}:${flags.port}`;
+      const existing = `${flags.ip}:${flags.port ?? DEFAULT_PORT}`;
       let server: DevServer | undefined;
-      if (await isServing(address)) {
-        print.ok(`Using the Temporal server already on ${address}`);
+      if (await isServing(existing)) {
+        print.ok(`Using the Temporal server already on ${existing}`);
       } else {
-        server = await startLocalServer(flags);
+        server = await startLocalServer(flags, { printUi: false });
+        if (!server) return;
       }
-      const uiUrl = server?.uiUrl ?? `http://${flags.ip}:${flags.uiPort}`;
+      const address = server?.address ?? existing;
       const { connection, namespace } = await connectWorker({ address });
       const client = await connectClient({ address });
       try {
@@ -52,18 +55,25 @@ export function registerDemo(program: Command): void {
         const trainingTaskQueue = `${taskQueue}-training`;
         const workers = await createEpochalWorkers({ connection, namespace, taskQueue, trainingTaskQueue, artifactRoot: flags.artifactRoot });
         const run = await startTrainingPipeline(client, { trainParams: flags.config, config, taskQueue, trainingTaskQueue });
-        printStarted(run, { address, namespace, uiUrl });
+        print.ok(`Started trainingPipeline ${run.workflowId}`);
         const result = await workers.runUntil(followProgress(run.handle));
         printResult(result);
         const modelDir = result.exported.model.path.replace(/[\\/]model\.json$/, '');
         const inferParams = join(dirname(flags.config), 'infer_params.json');
         print.info(`Next: make it the champion: \`npx epochal champion promote ${config.train.experiment} ${modelDir} --reason "demo"\``);
         if (existsSync(inferParams)) print.info(`then, with \`npx epochal dev\` running, score new data with it: \`npx epochal infer ${relative(process.cwd(), inferParams)} --wait\``);
-        if (flags.keep && server) {
-          print.info(`Browse the run at ${uiUrl}; Ctrl-C stops the server.`);
+        const cluster = { address, namespace };
+        if (!server) {
+          print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, ...(flags.uiPort ? { uiUrl: uiBase(flags.ip, flags.uiPort) } : {}) }));
+        } else if (flags.keep) {
+          if (server.uiUrl) print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, uiUrl: server.uiUrl }));
+          print.info('The server keeps running, to browse the run; Ctrl-C stops it.');
           await untilInterrupted();
-        } else if (server) {
-          print.info(`History is kept in ${flags.db}: \`npx epochal server\` brings the run back up in the Web UI.`);
+        } else {
+          // The link is dead once the demo's server stops: say how to bring it back, history and all.
+          print.info(`The demo's server stops now; the run's history is kept in ${flags.db}. To browse the run, start the server again:`);
+          print.field('server', serverCommand(server, flags));
+          print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, uiUrl: uiBase(flags.ip, server.uiPort ?? server.port + 1000) }));
         }
       } finally {
         await client.connection.close();
@@ -71,4 +81,9 @@ export function registerDemo(program: Command): void {
         await server?.stop();
       }
     });
+}
+
+/** Where a local Web UI on `port` is reached from this machine. */
+function uiBase(ip: string, port: number): string {
+  return `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${port}`;
 }

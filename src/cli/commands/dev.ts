@@ -13,6 +13,7 @@ export function registerDev(program: Command): void {
     .action(async (flags: LocalServerFlags & { artifactRoot: string }) => {
       setTemporalLogLevel('WARN');
       const server = await startLocalServer(flags);
+      if (!server) return;
       try {
         const { connection, namespace } = await connectWorker({ address: server.address, namespace: server.namespace });
         try {
