@@ -46,7 +46,20 @@ export function registerProvision(program: Command): void {
         `and the native TensorFlow backend (libtensorflow ${LIBTENSORFLOW_VERSION} from PyPI, @tensorflow/tfjs-node compiled against it)`,
     )
     .addArgument(new Argument('[targets...]', 'what to provision').choices(TARGETS).default(['temporal']))
-    .action(async (targets: Target[]) => {
+    .option('--print-path', "print only the Temporal CLI's path (building it first if needed; progress goes to stderr), e.g. for PATH=\"$(dirname \"$(npx epochal provision --print-path)\"):$PATH\"")
+    .action(async (targets: Target[], flags: { printPath?: boolean }) => {
+      if (flags.printPath) return printTemporalPath();
       for (const target of new Set(targets)) await PROVISIONERS[target]();
     });
+}
+
+/** The Temporal CLI's path alone on stdout; exit 1 when there is none (no Go to build one). */
+async function printTemporalPath(): Promise<void> {
+  const cli = await findTemporalCli({ log: (message) => console.error(message) });
+  if (cli) {
+    console.log(cli.path);
+    return;
+  }
+  print.fail('No Temporal CLI found and none can be built here (no Go). Install one (https://docs.temporal.io/cli) or Go, then run this again.');
+  process.exitCode = 1;
 }
