@@ -8,8 +8,13 @@ export interface FileRef {
   sha256: string;
 }
 
+/** The reference of a file as it is now. */
+export async function fileRef(path: string): Promise<FileRef> {
+  return { path, sha256: sha256(await readFile(path)) };
+}
+
 /** Writes `value` as JSON atomically and returns its reference. */
 export async function writeJsonRef(path: string, value: unknown): Promise<FileRef> {
   await writeJsonAtomically(path, value);
-  return { path, sha256: sha256(await readFile(path)) };
+  return fileRef(path);
 }

@@ -11,6 +11,8 @@ export interface OutputRow {
   /** The step within a sequence record; absent for records without one. */
   step?: number;
   probabilities: Float32Array;
+  /** The true class, when known (kept test-set predictions). */
+  label?: string;
 }
 
 export type OutputFormat = 'csv' | 'jsonl' | 'npy';
@@ -20,6 +22,8 @@ export interface OutputOptions {
   classes: readonly string[];
   probabilities: boolean;
   sequence: boolean;
+  /** A `label` column with each row's true class (CSV and JSONL). */
+  labels?: boolean;
 }
 
 /** The file name of shard `shard`'s output. */
@@ -47,12 +51,13 @@ export function encodeOutput(rows: readonly OutputRow[], options: OutputOptions)
 }
 
 function csv(rows: readonly OutputRow[], options: OutputOptions): string {
-  const header = ['id', ...(options.sequence ? ['step'] : []), 'class', ...(options.probabilities ? options.classes.map((c) => `p_${c}`) : [])];
+  const header = ['id', ...(options.sequence ? ['step'] : []), ...(options.labels ? ['label'] : []), 'class', ...(options.probabilities ? options.classes.map((c) => `p_${c}`) : [])];
   const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
   const lines = rows.map((row) =>
     [
       quote(row.id),
       ...(options.sequence ? [String(row.step)] : []),
+      ...(options.labels ? [quote(row.label ?? '')] : []),
       quote(options.classes[argmax(row.probabilities)]!),
       ...(options.probabilities ? Array.from(row.probabilities, String) : []),
     ].join(','),
@@ -64,6 +69,7 @@ function jsonRow(row: OutputRow, options: OutputOptions): Record<string, unknown
   return {
     id: row.id,
     ...(row.step === undefined ? {} : { step: row.step }),
+    ...(options.labels ? { label: row.label } : {}),
     class: options.classes[argmax(row.probabilities)],
     ...(options.probabilities ? { probabilities: Object.fromEntries(options.classes.map((c, i) => [c, row.probabilities[i]])) } : {}),
   };

@@ -20,7 +20,7 @@ import { hasSequence } from '../data/shards.js';
 import { buildModel } from '../model/build.js';
 import { loadPretrained } from '../model/pretrained.js';
 import type { Preprocessing } from './model-package.js';
-import { encodeOutput, outputFileName, type OutputFormat, type OutputRow } from './output.js';
+import { argmax, encodeOutput, outputFileName, type OutputFormat, type OutputRow } from './output.js';
 import { INFERENCE_SPLIT } from './prepare-input.js';
 
 export interface ScoreShardRequest {
@@ -99,11 +99,7 @@ export async function scoreShard(request: ScoreShardRequest): Promise<ShardOutpu
 /** How many rows predict each class (the first most probable one on ties). */
 export function predictedCounts(rows: readonly OutputRow[], classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);
-  for (const { probabilities } of rows) {
-    let best = 0;
-    for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[best]!) best = c;
-    counts[best]! += 1;
-  }
+  for (const { probabilities } of rows) counts[argmax(probabilities)]! += 1;
   return counts;
 }
 

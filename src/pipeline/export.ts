@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFolderAtomically } from '../artifacts/atomic.js';
 import { pruneCheckpoints } from '../checkpoint/series.js';
-import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
+import { fileRef, writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { storedPath } from '../artifacts/run-folder.js';
 import { ownedRunFolder, type RunOwner } from '../artifacts/run-owner.js';
 import { modelManifest, type ModelManifest } from '../registry/model-digest.js';
-import { sha256 } from '../config/read-json.js';
 import { PreparedData } from '../data/prepared.js';
 import { writeModelPackage } from '../infer/model-package.js';
+import { bestEffort } from '../report/best-effort.js';
 import { writeRunReport, type RunFacts } from '../report/run-report.js';
 import type { ActiveBackend } from '../backend/index.js';
 import type { EpochRecord } from '../train/chunk.js';
@@ -70,7 +70,6 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     for (const file of ['model.json', 'weights.bin']) await copyFile(join(input.checkpoint, file), join(staging, file));
     await writeModelPackage(folder.root, staging); // the network and preprocessing, for inference anywhere
   });
-  const fileRef = async (path: string): Promise<FileRef> => ({ path, sha256: sha256(await readFile(path)) });
   const model = await fileRef(join(modelDir, 'model.json'));
   const weights = await fileRef(join(modelDir, 'weights.bin'));
   const modelFiles = await modelManifest(modelDir);
@@ -105,7 +104,8 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
     metrics: storedRef(metrics),
   });
   await pruneCheckpoints(folder.checkpoints, await keepCheckpoints(input.config), [input.checkpoint]);
-  const report = await reportOf(folder.root, { ...input, epochs: input.history.length, ...(input.exported ? { exported: { ...input.exported, digest: modelFiles.digest } } : {}) });
+  const facts = { ...input, epochs: input.history.length, ...(input.exported ? { exported: { ...input.exported, digest: modelFiles.digest } } : {}) };
+  const report = (await bestEffort(`The report of run ${input.runId}`, () => writeRunReport(folder.root, facts)))?.report;
   return { model, weights, metrics, manifest, modelManifest: modelFiles, ...(report ? { report } : {}) };
 }
 
@@ -117,16 +117,6 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
 async function keepCheckpoints(config: ConfigSnapshot): Promise<number> {
   const train = JSON.parse(await readFile(config.train.path, 'utf8')) as { training?: { keepCheckpoints?: number } };
   return train.training?.keepCheckpoints ?? 3;
-}
-
-/** The run report at export; a report that cannot be written costs the run nothing but a warning. */
-async function reportOf(root: string, facts: RunFacts): Promise<string | undefined> {
-  try {
-    return (await writeRunReport(root, facts)).report;
-  } catch (error) {
-    console.warn(`The report of run ${facts.runId} could not be written: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  }
 }
 
 /**

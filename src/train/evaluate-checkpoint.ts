@@ -1,5 +1,7 @@
 /** Evaluating a checkpoint, or another model, on a split of the run's prepared data (the evaluate stage's work). */
+import { writeFileAtomically } from '../artifacts/atomic.js';
 import { loadCheckpoint } from '../checkpoint/checkpoint.js';
+import { encodeOutput } from '../infer/output.js';
 import { formatSpecShape } from '../data/validate.js';
 import { DataError } from '../errors.js';
 import { resolveModel } from '../infer/model-package.js';
@@ -7,7 +9,7 @@ import { buildModel } from '../model/build.js';
 import { loadPretrained } from '../model/pretrained.js';
 import type { PreparedData } from '../data/prepared.js';
 import type { SplitName } from '../data/split.js';
-import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
+import { evaluateSplit, type LabelledRow, type SplitEvaluation } from './evaluate.js';
 import { openRunModel } from './run-model.js';
 
 export interface EvaluateRequest {
@@ -15,6 +17,8 @@ export interface EvaluateRequest {
   preparedDir: string;
   checkpoint: string;
   split: SplitName;
+  /** Where to keep every labelled position's prediction (CSV: id, step, label, class, probabilities). */
+  predictions?: string;
 }
 
 /** The checkpoint's loss and metrics on the split; undefined when the split is empty. */
@@ -22,7 +26,14 @@ export async function evaluateCheckpoint(request: EvaluateRequest): Promise<Spli
   const run = await openRunModel(request.trainParams, request.preparedDir);
   try {
     await loadCheckpoint(request.checkpoint, run.model);
-    return await evaluateSplit(run, request.split, run.config.train.training.batchSize);
+    const rows: LabelledRow[] | undefined = request.predictions ? [] : undefined;
+    const evaluation = await evaluateSplit(run, request.split, run.config.train.training.batchSize, undefined, rows);
+    if (request.predictions && rows) {
+      const sequence = rows.some((row) => row.step !== undefined);
+      const { data } = encodeOutput(rows, { format: 'csv', classes: run.prepared.index.classes, probabilities: true, sequence, labels: true });
+      await writeFileAtomically(request.predictions, data);
+    }
+    return evaluation;
   } finally {
     run.model.dispose();
   }

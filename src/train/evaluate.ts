@@ -1,6 +1,7 @@
 /** Loss and classification metrics of a model on one split of the prepared data. */
 import * as tf from '@tensorflow/tfjs';
 import { batches } from '../data/batches.js';
+import type { OutputRow } from '../infer/output.js';
 import type { SplitName } from '../data/split.js';
 import { forwardLogits } from './logits.js';
 import { classificationLoss } from './loss.js';
@@ -11,12 +12,39 @@ export interface SplitEvaluation extends ClassificationReport {
   loss: number;
 }
 
+/** One labelled position (a record, or one step of a sequence record) with its class probabilities and true class. */
+export type LabelledRow = OutputRow & { label: string };
+
+/** The labelled positions of a batch: probabilities (softmax of the logits) and true class; padding and ignored labels are left out. */
+function keepPredictions(into: LabelledRow[], ids: readonly string[], logits: tf.Tensor, labels: ArrayLike<number>, ignoreLabel: number, classes: readonly string[]): void {
+  const probabilities = tf.tidy(() => tf.softmax(logits)).dataSync() as Float32Array;
+  const perRecord = labels.length / ids.length;
+  for (let p = 0; p < labels.length; p++) {
+    const truth = labels[p]!;
+    if (truth === ignoreLabel) continue;
+    const record = Math.floor(p / perRecord);
+    into.push({
+      id: ids[record]!,
+      ...(logits.rank > 2 ? { step: p - record * perRecord } : {}),
+      label: classes[truth]!,
+      probabilities: probabilities.slice(p * classes.length, (p + 1) * classes.length),
+    });
+  }
+}
+
 /**
  * Evaluates `run.model` (inference mode) on `split` (or on the records
  * `indices` of it); undefined when there is nothing to evaluate. The loss is the configured one (label smoothing included) without
  * class or sample weights, as Keras reports a validation loss.
  */
-export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: number, indices?: readonly number[]): Promise<SplitEvaluation | undefined> {
+export async function evaluateSplit(
+  run: RunModel,
+  split: SplitName,
+  batchSize: number,
+  indices?: readonly number[],
+  /** Receives each labelled position's class probabilities and true class, when given. */
+  predictions?: LabelledRow[],
+): Promise<SplitEvaluation | undefined> {
   if (run.prepared.index.splits[split].records === 0 || indices?.length === 0) return undefined;
   const classes = run.prepared.index.classes;
   const confusion = emptyConfusion(classes.length);
@@ -33,6 +61,7 @@ export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: 
     lossSum += loss.dataSync()[0]! * count;
     weightSum += count;
     accumulate(confusion, logits.dataSync(), batch.labels.dataSync(), run.ignoreLabel); // the argmax of logits is that of probabilities
+    if (predictions) keepPredictions(predictions, data.ids, logits, batch.labels.dataSync(), run.ignoreLabel, classes);
     tf.dispose([loss, labelled, logits]);
     disposeBatch(batch);
   }

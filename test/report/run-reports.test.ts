@@ -69,6 +69,22 @@ describe('reports of real runs', () => {
     expect(existsSync(screenshot)).toBe(true);
   });
 
+  it('keeps every labelled test prediction: rows that rebuild the confusion matrix the evaluation reports', async () => {
+    const { result } = runs[0]!;
+    const test = result.evaluation.test!;
+    const [header, ...lines] = (await readFile(result.evaluation.predictions!.path, 'utf8')).trim().split('\n');
+    const classes = test.perClass.map((c) => c.name);
+    expect(header).toBe(['id', 'step', 'label', 'class', ...classes.map((c) => `p_${c}`)].join(','));
+    expect(lines).toHaveLength(test.count);
+    const confusion = classes.map(() => classes.map(() => 0));
+    for (const line of lines) {
+      const [, , label, predicted, ...probabilities] = line.split(',');
+      confusion[classes.indexOf(label!)]![classes.indexOf(predicted!)]! += 1;
+      expect(probabilities.map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    expect(confusion).toEqual(test.confusion);
+  });
+
   it.skipIf(TENSORBOARD_MISSING)("writes TensorBoard scalars that TensorBoard's own reader reads back as metrics.json says", async () => {
     const { result } = runs[0]!;
     const metrics = await readJson(join(result.runDir, 'metrics.json'));
