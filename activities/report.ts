@@ -6,6 +6,7 @@
  */
 import { log } from '@temporalio/activity';
 import { ownedRunFolder, type RunOwner } from '../src/artifacts/run-owner.js';
+import { bestEffort } from '../src/report/best-effort.js';
 import { writeRunReport as writeReport, type RunFacts } from '../src/report/run-report.js';
 
 export interface RunReportInput extends RunFacts {
@@ -16,13 +17,11 @@ export interface RunReportInput extends RunFacts {
 export function writeRunReportActivity() {
   return async function writeRunReport(input: RunReportInput): Promise<{ written: boolean; error?: string }> {
     const folder = await ownedRunFolder(input);
-    try {
-      await writeReport(folder.root, input);
-      return { written: true };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      log.warn(`The report of run ${input.runId} could not be written: ${message}`);
-      return { written: false, error: message };
-    }
+    let error: string | undefined;
+    const written = await bestEffort(`The report of run ${input.runId}`, () => writeReport(folder.root, input), (message) => {
+      error = message;
+      log.warn(message);
+    });
+    return { written: written !== undefined, ...(error ? { error } : {}) };
   };
 }

@@ -18,9 +18,7 @@ export async function followProgress(
   options: { intervalMs?: number; tty?: boolean } = {},
 ): Promise<TrainingPipelineResult> {
   const tty = options.tty ?? Boolean(process.stdout.isTTY);
-  const bar = tty
-    ? new SingleBar({ format: ' {phase} |{bar}| epoch {epoch}/{epochs} · step {step} · loss {loss} · {metric} · ETA {eta}', hideCursor: true })
-    : undefined;
+  const bar = tty ? new SingleBar({ format: BAR_FORMAT, hideCursor: true }) : undefined;
   let started = false;
   let lastEpoch = -1;
   try {
@@ -34,10 +32,13 @@ export async function followProgress(
           bar.start(progress.epochs, progress.epoch, values);
           started = true;
         }
-        if (started) bar.update(progress.epoch, values);
+        if (started) {
+          if (bar.getTotal() !== progress.epochs) bar.setTotal(progress.epochs); // extended
+          bar.update(progress.epoch, values);
+        }
       } else if (progress.epoch !== lastEpoch && progress.latest) {
         lastEpoch = progress.epoch;
-        print.info(`  epoch ${progress.epoch}/${progress.epochs}: loss ${values.loss} · ${values.metric}`);
+        print.info(`  epoch ${progress.epoch}/${progress.epochs}: loss ${values.loss} · ${values.metric}${values.remaining === '—' ? '' : ` · ETA ${values.remaining}`}`);
       }
     });
   } finally {
@@ -59,7 +60,15 @@ export async function pollUntilSettled<T>(result: Promise<T>, intervalMs: number
   return result;
 }
 
-function barValues(progress: Progress, beat: TrainingHeartbeat | undefined) {
+/**
+ * The bar's line. `{remaining}` is the workflow's ETA: cli-progress's own
+ * `{eta}` extrapolates the bar's value (epochs), which only moves at chunk
+ * ends, so it reads INF through the first chunk and jumps after each.
+ */
+export const BAR_FORMAT = ' {phase} |{bar}| epoch {epoch}/{epochs} · step {step} · loss {loss} · {metric} · ETA {remaining}';
+
+/** What the bar shows, from the workflow's progress and the running chunk's heartbeat. */
+export function barValues(progress: Progress, beat: TrainingHeartbeat | undefined) {
   const latest = progress.latest;
   const metric =
     latest?.val_cohenKappa !== undefined
@@ -69,14 +78,46 @@ function barValues(progress: Progress, beat: TrainingHeartbeat | undefined) {
         : '—';
   const loss = beat?.loss ?? latest?.loss;
   return {
-    phase: progress.paused ? 'paused' : progress.phase,
+    phase: phaseLabel(progress),
     epoch: progress.epoch,
     epochs: progress.epochs,
     step: beat?.step ?? progress.step,
     loss: loss === undefined ? '—' : loss.toFixed(4),
     metric,
-    eta: progress.etaSeconds === undefined ? '—' : `${Math.round(progress.etaSeconds)} s`,
+    remaining: remainingTime(progress),
   };
+}
+
+/**
+ * The phase as a person would say it: `pausing` while a pause waits for the
+ * training chunk to end (pause acts at chunk boundaries), `paused` once it holds.
+ */
+export function phaseLabel(progress: Pick<Progress, 'phase' | 'paused'>): string {
+  return progress.phase === 'training' && progress.paused ? 'pausing' : progress.phase;
+}
+
+/** Whether training is still to come or under way, so an ETA or a pending stop means something. */
+export function trainingAhead(progress: Pick<Progress, 'phase'>): boolean {
+  return ['validating', 'preparing', 'building', 'training', 'paused'].includes(progress.phase);
+}
+
+/**
+ * The workflow's estimate of the training time left, or `—` when there is
+ * none worth showing: before the first chunk has timed the pace, once
+ * training is over, and once a stop is pending (training ends with the chunk).
+ */
+export function remainingTime(progress: Pick<Progress, 'phase' | 'etaSeconds' | 'stopRequested'>): string {
+  return progress.etaSeconds === undefined || progress.stopRequested || !trainingAhead(progress) ? '—' : formatDuration(progress.etaSeconds);
+}
+
+/** Seconds as a person reads them: `45 s`, `3 min 20 s`, `1 h 05 min`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 /** The running training chunk's last heartbeat, if a chunk is running. */

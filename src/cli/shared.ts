@@ -31,13 +31,43 @@ export function detectConfigKind(file: string, data: unknown): ConfigKind | unde
   return typeof schema === 'string' ? kinds.find((kind) => schema.includes(kind)) : undefined;
 }
 
+/** The width labels are padded to, unless a group of fields has a longer one. */
+const LABEL_WIDTH = 12;
+
+/** One `  label       value` line; `width` pads the label (a group's longest label keeps its values aligned). */
+export function fieldLine(label: string, value: string, width = LABEL_WIDTH): string {
+  return `  ${pc.dim(label.padEnd(width))} ${value}`;
+}
+
+/** The label width that aligns a group of fields: the longest label, and at least the usual width. */
+export function labelWidth(fields: readonly (readonly [string, string])[]): number {
+  return Math.max(LABEL_WIDTH, ...fields.map(([label]) => label.length));
+}
+
 export const print = {
   ok: (message: string) => console.log(`${pc.green('✓')} ${message}`),
   info: (message: string) => console.log(message),
   fail: (message: string) => console.error(`${pc.red('✗')} ${message}`),
   warn: (message: string) => console.error(`${pc.yellow('!')} ${message}`),
-  field: (label: string, value: string) => console.log(`  ${pc.dim(label.padEnd(12))} ${value}`),
+  /** A state that is fine (✓) or not (✗), as a command's answer on stdout (`status` of a failed run). */
+  state: (fine: boolean, message: string) => console.log(`${fine ? pc.green('✓') : pc.red('✗')} ${message}`),
+  field: (label: string, value: string) => console.log(fieldLine(label, value)),
+  /** Fields printed together, their values aligned however long a label is. */
+  fields: (fields: readonly (readonly [string, string])[]) => {
+    const width = labelWidth(fields);
+    for (const [label, value] of fields) console.log(fieldLine(label, value, width));
+  },
 };
+
+/** A count for display: `1,234`. */
+export function formatCount(value: number): string {
+  return value.toLocaleString('en');
+}
+
+/** A named metric for display: counts (`count`, `records`, `...Count`) as whole numbers, the rest to 4 decimals. */
+export function formatMetric(name: string, value: number): string {
+  return /(count|records)$/i.test(name) && Number.isInteger(value) ? formatCount(value) : value.toFixed(4);
+}
 
 /** Resolves when the process receives SIGINT or SIGTERM (Ctrl-C). */
 export function untilInterrupted(): Promise<NodeJS.Signals> {

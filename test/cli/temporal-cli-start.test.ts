@@ -41,7 +41,7 @@ describe.runIf(cliPath)('a run started with the real temporal CLI', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('"experiment": "sleepnet-small"');
       expect(result.stdout).toContain('COMPLETED');
-      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'data.json', 'manifest.json', 'metrics.json', 'model', 'owner.json', 'reports']);
+      expect(await readdir(join(artifactRoot, workflowId))).toEqual(['checkpoints', 'config', 'data.json', 'manifest.json', 'metrics.json', 'model', 'owner.json', 'reports', 'tensorboard']);
       expect(await readdir(join(artifactRoot, workflowId, 'config'))).toEqual([
         'manifest.json',
         'net_params.json',

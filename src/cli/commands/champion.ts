@@ -12,7 +12,7 @@ import { resolveModel } from '../../infer/model-package.js';
 import { readChampion, recordDecision, type ChampionEntry, type JudgedModel } from '../../registry/champion.js';
 import { modelManifest } from '../../registry/model-digest.js';
 import { defaultArtifactRoot } from '../../temporal/worker.js';
-import { print } from '../shared.js';
+import { formatMetric, print } from '../shared.js';
 
 interface Flags {
   artifactRoot?: string;
@@ -20,7 +20,7 @@ interface Flags {
 
 const metricsText = (metrics: Record<string, number>) =>
   Object.entries(metrics)
-    .map(([name, value]) => `${name} ${value.toFixed(4)}`)
+    .map(([name, value]) => `${name} ${formatMetric(name, value)}`)
     .join(', ') || 'no metrics';
 
 /** A run's test metrics from its metrics.json, when the model folder sits in a run folder. */

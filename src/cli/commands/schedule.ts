@@ -6,14 +6,15 @@
  * runs are caught up within the catch-up window after an outage.
  */
 import { resolve } from 'node:path';
-import { ScheduleNotFoundError, type ScheduleOverlapPolicy } from '@temporalio/client';
+import type { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
 import { ORCHESTRATION_TASK_QUEUE, connectClient } from '../../temporal/connection.js';
 import { EXPERIMENT } from '../../../workflows/search-attributes.js';
 import { encryptsPayloads } from '../../temporal/start.js';
 import type { retrainingPipeline } from '../../../workflows/retraining-pipeline.js';
-import { clusterOptions, print, withClusterOptions } from '../shared.js';
+import { EXIT } from '../failures.js';
+import { clusterOptions, loadOrReport, print, withClusterOptions } from '../shared.js';
 
 type Flags = { address?: string; namespace?: string };
 
@@ -37,17 +38,11 @@ function duration(ms: number): string {
 
 const OVERLAP = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
 
+/** Runs `use` with a client; its errors (an unknown schedule, say) are reported by main.ts. */
 async function withClient<T>(flags: Flags, use: (client: Awaited<ReturnType<typeof connectClient>>) => Promise<T>): Promise<T> {
   const client = await connectClient(clusterOptions(flags));
   try {
     return await use(client);
-  } catch (error) {
-    if (error instanceof ScheduleNotFoundError) {
-      print.fail(`${error.message}. \`epochal schedule list\` shows the schedules there are.`);
-      process.exitCode = 1;
-      return undefined as T;
-    }
-    throw error;
   } finally {
     await client.connection.close();
   }
@@ -69,15 +64,17 @@ export function registerSchedule(program: Command): void {
     .action(async (flags: CreateFlags) => {
       if (Boolean(flags.every) === Boolean(flags.cron)) {
         print.fail('Give exactly one of --every <interval> or --cron <expression>.');
-        process.exitCode = 1;
+        process.exitCode = EXIT.usage;
         return;
       }
       if (!OVERLAP.includes(flags.overlap.toLowerCase())) {
         print.fail(`--overlap must be one of ${OVERLAP.join(', ')}; got "${flags.overlap}".`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.usage;
         return;
       }
-      const { train } = await loadTrainConfig(flags.train);
+      const config = await loadOrReport(flags.train, loadTrainConfig);
+      if (!config) return;
+      const { train } = config;
       await withClient(flags, async (client) => {
         await client.schedule.create({
           scheduleId: flags.id,

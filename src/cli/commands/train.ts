@@ -84,4 +84,6 @@ export function printResult(result: Awaited<ReturnType<StartedRun['handle']['res
   }
   print.field('model dir', exported.model.path.replace(/\/model\.json$/, ''));
   print.field('metrics', exported.metrics.path);
+  if (evaluation.predictions) print.field('predictions', evaluation.predictions.path);
+  if (exported.report) print.field('report', exported.report);
 }
