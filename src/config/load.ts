@@ -144,14 +144,18 @@ function validateNet(data: unknown, file: string | undefined, prefix: PathSegmen
 /**
  * The wiring checks on a network whose structure failed: each reads only
  * names and references, so it runs on the raw JSON; a check the broken
- * structure trips up is skipped, and problems inside parts already reported are left out.
+ * structure trips up is skipped, and a block (or output) whose own structure
+ * is already reported is not judged for its wiring too.
  */
 function wiringOfInvalidNet(data: unknown, structural: readonly ConfigIssue[], file: string | undefined): ConfigIssue[] {
-  const reported = structural.map((issue) => issue.path.join('.'));
-  const within = (issue: ConfigIssue) => reported.some((path) => issue.path.join('.').startsWith(path));
+  const startsWith = (path: readonly PathSegment[], prefix: readonly PathSegment[]) => prefix.every((segment, i) => path[i] === segment);
+  const alreadyReported = (issue: ConfigIssue) => {
+    const owner = issue.path.slice(0, -1); // the block (or output) the wiring problem is in
+    return structural.some((reported) => startsWith(reported.path, owner) || startsWith(issue.path, reported.path));
+  };
   return wiringChecks.flatMap((check) => {
     try {
-      return runChecks([check], data as NetParams, file).filter((issue) => !within(issue));
+      return runChecks([check], data as NetParams, file).filter((issue) => !alreadyReported(issue));
     } catch {
       return [];
     }

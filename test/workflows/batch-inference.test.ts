@@ -129,7 +129,7 @@ describe('batchInference', () => {
       await writeFile(join(output, 'part-00009.csv'), 'a file of the user’s that looks like a shard\n');
       const fewer = await infer(context, file, jobId);
       expect(fewer.shards).toHaveLength(1);
-      expect((await readdir(output)).sort()).toEqual(['.epochal-job.json', 'manifest.json', 'part-00000.csv', 'part-00000.csv.done.json', 'part-00009.csv']);
+      expect((await readdir(output)).sort()).toEqual(['.epochal-job.json', 'manifest.json', 'part-00000.csv', 'part-00000.csv.done.json', 'part-00009.csv', 'report.html']);
     });
   }, 180_000);
 

@@ -92,7 +92,7 @@ describe('retrainingPipeline', () => {
 
       const notAModel = await epochal(['champion', 'promote', 'sleepnet-small', context.artifactRoot, '--reason', 'oops', ...root]);
       expect(notAModel.code).not.toBe(0);
-      expect(notAModel.stderr + notAModel.stdout).toMatch(/No model at .*model\.json is missing.*Fix:/);
+      expect(notAModel.stderr + notAModel.stdout).toMatch(/No model at .*model\.json is missing[\s\S]*fix +point model\.path at an exported model folder/);
     });
   }, 240_000);
 
@@ -108,7 +108,7 @@ describe('retrainingPipeline', () => {
         train.promotion = { metric: 'cohenKappa', margin: 2 };
       });
       const second = await retrain(context, trainParams);
-      const prepared = (await PreparedData.open((await readJson(join(context.artifactRoot, second.challenger.run, 'manifest.json'))).data.dir))!;
+      const prepared = (await PreparedData.open(join(context.artifactRoot, (await readJson(join(context.artifactRoot, second.challenger.run, 'manifest.json'))).data.dir)))!;
       const testGroups = await prepared.recordGroups('test');
       const fresh = testGroups.filter((group) => !learned.has(group));
       const leftOut = new Set(testGroups.filter((group) => learned.has(group))).size;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -65,13 +65,16 @@ describe('trainingPipeline on a real Temporal server', () => {
       expect(metrics.history).toEqual(result.training.history);
       expect(metrics.test.cohenKappa).toBe(test.cohenKappa);
       const manifest = await readJson(result.exported.manifest.path);
+      // Paths inside the artifact root are stored relative to it.
+      const stored = (path: string) => relative(context.artifactRoot, path);
       expect(manifest).toMatchObject({
         run: workflowId,
-        data: { fingerprint: result.data.fingerprint },
-        configs: { train: result.config.train, net: result.config.net },
+        paths: 'relative to the artifact root',
+        data: { fingerprint: result.data.fingerprint, dir: stored(result.data.dir) },
+        configs: { train: { ...result.config.train, path: stored(result.config.train.path) }, net: { ...result.config.net, path: stored(result.config.net.path) } },
         backend: { trained: AVAILABLE_BACKENDS[0], built: result.built.backend, memory: { microBatchSize: 4, recompute: false } },
         ended: 'budget',
-        model: { which: 'best', epoch: best.epoch, checkpoint: result.training.exported.checkpoint },
+        model: { which: 'best', epoch: best.epoch, checkpoint: stored(result.training.exported.checkpoint) },
         epochal: { version: '0.1.0' },
       });
       expect(manifest.epochal.commit).toMatch(/^[0-9a-f]{40}$/);
