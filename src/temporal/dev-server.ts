@@ -17,6 +17,7 @@ import { EPOCHAL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js'
 import { searchAttributeFlags } from './search-attributes.js';
 import { defaultCacheDir } from '../cache-dir.js';
 import { findTemporalCli, type TemporalCli } from './cli-binary.js';
+import { describePortHolder, PortTakenError } from '../errors.js';
 
 export interface DevServerOptions {
   /** The CLI to run; found with `findTemporalCli` when absent, falling back to the SDK download. */
@@ -58,33 +59,6 @@ export interface DevServer {
   runtime: string;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
-}
-
-/**
- * A port the dev server was told to use is held by another process, found
- * before the server starts (it would exit, and a client on that port would
- * talk to whoever holds it).
- */
-export class PortTakenError extends Error {
-  constructor(
-    /** Which of the server's ports: the gRPC frontend or the Web UI. */
-    readonly role: 'frontend' | 'ui',
-    /** The interface the server was to bind. */
-    readonly ip: string,
-    readonly port: number,
-    /** The server version, when a Temporal frontend answers on the port; undefined for any other process. */
-    readonly temporalVersion?: string,
-  ) {
-    const what = role === 'ui' ? `the Temporal dev server's Web UI on port ${port}` : `the Temporal dev server on gRPC port ${port}`;
-    super(`Cannot start ${what}: ${describePortHolder(ip, port, temporalVersion)}.`);
-    this.name = 'PortTakenError';
-  }
-}
-
-/** Who holds a port, in words: "a Temporal server (1.29.1) already answers on …" or "another process listens on …". */
-export function describePortHolder(ip: string, port: number, temporalVersion?: string): string {
-  const address = `${ip}:${port}`;
-  return temporalVersion ? `a Temporal server (${temporalVersion}) already answers on ${address}` : `another process listens on ${address}`;
 }
 
 /**

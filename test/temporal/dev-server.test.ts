@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { findTemporalCli } from '../../src/temporal/cli-binary.js';
-import { isServing, PortTakenError, startDevServer } from '../../src/temporal/dev-server.js';
+import { PortTakenError } from '../../src/errors.js';
+import { isServing, startDevServer } from '../../src/temporal/dev-server.js';
 import { useSuiteServer } from '../helpers/temporal.js';
 
 /** A plain TCP listener that holds a free port, as an unrelated program would. */

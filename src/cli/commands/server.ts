@@ -1,6 +1,7 @@
 /** `epochal server`: a local Temporal dev server with the Web UI, history kept in `.epochal/`. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { PortTakenError, startDevServer, type DevServer } from '../../temporal/dev-server.js';
+import { PortTakenError } from '../../errors.js';
+import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { print, untilInterrupted } from '../shared.js';
 
 /** The gRPC port a local server takes when `--port` is not given and it is free (Temporal's own default). */
