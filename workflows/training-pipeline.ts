@@ -220,7 +220,11 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     if (chunk.backend) state.trainedWith = { backend: chunk.backend, memory: chunk.memory };
     const best = bestOf(state);
     if (best && state.validated.searchable !== false) upsertSearchAttributes([{ key: BEST_METRIC, value: best.value }]);
-    if (patched(RUN_REPORT_PATCH)) reportWritten = Promise.all([reportWritten, activities.writeRunReport(reportFacts(state))]).catch(() => undefined);
+    if (patched(RUN_REPORT_PATCH)) {
+      // One report at a time, in chunk order: each extends the epochs the one before recorded.
+      const facts = reportFacts(state, { after: inputs.fromEpoch, records: chunk.history });
+      reportWritten = reportWritten.then(() => activities.writeRunReport(facts)).catch(() => undefined);
+    }
     chunksThisRun += 1;
     const moreToDo = state.epoch < state.epochs && !control.stopRequested && !state.earlyStopped;
     if (moreToDo && (workflowInfo().continueAsNewSuggested || (input.chunksPerRun !== undefined && chunksThisRun >= input.chunksPerRun))) {

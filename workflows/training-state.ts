@@ -108,8 +108,8 @@ export function etaSeconds(state: TrainingState): number | undefined {
   return Math.max(0, ((state.epochs - state.epoch) * state.trainSeconds) / state.trainedEpochs);
 }
 
-/** What the run's report shows while it trains. */
-export function reportFacts(state: TrainingState): RunReportInput {
+/** What the run's report shows after a chunk: the chunk's epochs (`after` the epoch it started from) and the run's state. */
+export function reportFacts(state: TrainingState, chunk: { after: number; records: EpochRecord[] }): RunReportInput {
   const best = bestOf(state);
   const { validated } = state;
   return {
@@ -118,7 +118,7 @@ export function reportFacts(state: TrainingState): RunReportInput {
     ...(validated.owner ? { owner: validated.owner } : {}),
     config: validated.snapshot,
     data: { fingerprint: state.data.fingerprint, records: state.data.records },
-    history: state.history,
+    newEpochs: chunk,
     epochs: state.epochs,
     ...(best ? { best } : {}),
     timings: { ...state.timings, train: state.trainSeconds },

@@ -43,6 +43,11 @@ describe('reports of real runs', () => {
     const history = await env().client.workflow.getHandle(id).fetchHistory();
     const reportTasks = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'writeRunReport');
     expect(reportTasks).toHaveLength(EPOCHS); // one chunk per epoch in this config
+    // Each refresh carries only its chunk's epochs (the history grows with the run, not its square); the file holds them all.
+    const inputs = reportTasks.map((event) => JSON.parse(Buffer.from(event.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString()));
+    expect(inputs.map((input) => input.newEpochs.records.map((r: { epoch: number }) => r.epoch))).toEqual([[1], [2], [3]]);
+    expect(inputs.every((input) => input.history === undefined)).toBe(true);
+    expect(await readJson(join(result.runDir, 'reports', 'history.json'))).toEqual(result.training.history);
     expect(result.exported.report).toBe(join(result.runDir, 'reports', 'report.html'));
   });
 
