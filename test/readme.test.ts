@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, inject, it } from 'vitest';
 import type { BatchInferenceResult } from '../workflows/batch-inference.js';
 import type { RetrainingResult } from '../workflows/retraining-pipeline.js';
-import type { TrainingPipelineResult } from '../workflows/training-pipeline.js';
+import { progressQuery } from '../workflows/definitions.js';
+import type { trainingPipeline } from '../workflows/training-pipeline.js';
 import { editJson } from './helpers/configs.js';
 import { EPOCHAL_BIN, startUntil, stop } from './helpers/processes.js';
 import { readmeCommands, readmeSandbox } from './helpers/readme.js';
@@ -26,7 +28,7 @@ async function quickSamples(dir: string): Promise<void> {
   await editJson(join(sample, 'train_params.json'), (train) => {
     train.data.source.subjects = 12;
     train.data.source.nightEpochs = { min: 20, max: 30 };
-    train.training.epochs = 20; // enough that the steering commands (a few seconds each) find the run still training
+    train.training.epochs = 4;
     train.training.epochsPerChunk = 1;
   });
   await editJson(join(sample, 'infer_params.json'), (infer) => {
@@ -54,22 +56,36 @@ describe.runIf(cliPath)('the README', () => {
     };
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, namespace });
-    const worker = await startUntil(process.execPath, [EPOCHAL_BIN, 'worker'], 'Worker polling', { cwd: sandbox.dir, env: sandbox.env });
+    const startWorker = () => startUntil(process.execPath, [EPOCHAL_BIN, 'worker'], 'Worker polling', { cwd: sandbox.dir, env: sandbox.env });
+    const steer = (verb: string, id: string) => ok(readme(`npx epochal ${verb} `).replace('<workflowId>', id));
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
     try {
       // The provisioned Temporal CLI on PATH.
       const found = await ok(`${readme('export PATH=')} && command -v temporal`);
       expect(found.stdout.trim()).toBe(join(sandbox.dir, 'bin', 'temporal'));
 
-      // A run started by hand, then steered; stop ends it at the next chunk boundary, evaluated and exported.
+      // A run started by hand, then steered. Signals need no worker, so the run is started and paused before
+      // any worker runs it (it holds before its first chunk), and resumed and stopped while none does: the
+      // steering is the same on every backend, however fast it trains.
       const started = await ok(readme('temporal workflow start --type trainingPipeline'));
       const byHand = started.stdout.match(/WorkflowId\s+(\S+)/)![1]!;
-      for (const verb of ['pause', 'extend', 'set-learning-rate', 'resume', 'status', 'stop']) await ok(readme(`npx epochal ${verb} `).replace('<workflowId>', byHand));
-      const steered = await client.workflow.getHandle(byHand).result() as TrainingPipelineResult;
-      expect(steered.training.ended).toBe('stopped');
+      const handle = client.workflow.getHandle<typeof trainingPipeline>(byHand);
+      await steer('pause', byHand);
+      worker = await startWorker();
+      while ((await handle.query(progressQuery)).phase !== 'paused') await sleep(200);
+      await steer('extend', byHand);
+      await steer('set-learning-rate', byHand);
+      expect((await steer('status', byHand)).stdout).toContain(`${byHand}: running, paused`);
+      await stop(worker.child);
+      await steer('resume', byHand);
+      await steer('stop', byHand);
+      worker = await startWorker();
+      const steered = await handle.result();
+      expect(steered.training).toMatchObject({ ended: 'stopped', epochs: 0 });
       // Its summary as given, and the readable details the workflow keeps itself.
-      expect(await (await client.workflow.getHandle(byHand).describe()).staticSummary()).toBe('sleepnet-small, started by hand');
+      expect(await (await handle.describe()).staticSummary()).toBe('sleepnet-small, started by hand');
       const metadata = await ok(`temporal workflow metadata --workflow-id ${byHand}`);
-      expect(metadata.stdout).toMatch(/Trained \d+ epochs \(stopped\); exported the/);
+      expect(metadata.stdout).toMatch(/Trained 0 epochs \(stopped\); exported the/);
 
       const trained = await ok(readme('npx epochal train '));
       const waited = trained.stdout.match(/Started trainingPipeline (\S+)/)![1]!;
@@ -104,7 +120,7 @@ describe.runIf(cliPath)('the README', () => {
       expect(again.shards.length).toBeGreaterThan(0);
       expect(again.shards.every((shard) => shard.reused)).toBe(true);
     } finally {
-      await stop(worker.child);
+      if (worker) await stop(worker.child);
       await connection.close();
     }
     const unaccounted = commands.filter((command) => !ran.has(command) && !(command in COVERED_ELSEWHERE) && !BENCHMARK.test(command));

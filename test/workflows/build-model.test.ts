@@ -46,7 +46,7 @@ describe('trainingPipeline builds the model', () => {
       expect(result.completed).toContain('buildModel');
       expect(result.built.checkpoint.path).toBe(join(runDir, 'checkpoints', 'ckpt-000000000'));
       expect(result.built.pretrained).toEqual({ policy: 'partial', matched: previous.model.weights.length, missing: 0, unexpected: 0, shapeMismatches: 0 });
-      expect((await readdir(join(runDir, 'reports'))).sort()).toEqual(['evaluation.json', 'freeze.json', 'memory.json', 'pretrained.json', 'report.html', 'test-predictions.csv']);
+      expect((await readdir(join(runDir, 'reports'))).sort()).toEqual(['evaluation.json', 'freeze.json', 'history.json', 'memory.json', 'pretrained.json', 'report.html', 'test-predictions.csv']);
       // Short nights of a small network: the whole batch in one pass, activations stored, within the limit.
       // The plan is for the batch size and the longest training night.
       const memory = await readJson(join(runDir, 'reports', 'memory.json'));
