@@ -10,6 +10,7 @@ import { SingleBar } from 'cli-progress';
 import type { TrainingHeartbeat } from '../../activities/index.js';
 import { progressQuery, type Progress } from '../../workflows/definitions.js';
 import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
+import { formatDuration } from '../duration.js';
 import { print } from './shared.js';
 
 /** Waits for the run's result, showing its progress meanwhile. */
@@ -108,16 +109,6 @@ export function trainingAhead(progress: Pick<Progress, 'phase'>): boolean {
  */
 export function remainingTime(progress: Pick<Progress, 'phase' | 'etaSeconds' | 'stopRequested'>): string {
   return progress.etaSeconds === undefined || progress.stopRequested || !trainingAhead(progress) ? '—' : formatDuration(progress.etaSeconds);
-}
-
-/** Seconds as a person reads them: `45 s`, `3 min 20 s`, `1 h 05 min`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  const minutes = Math.round(s / 60);
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 /** The running training chunk's last heartbeat, if a chunk is running. */

@@ -43,15 +43,6 @@ export function page(title: string, subtitle: string, body: string): string {
 `;
 }
 
-/** Seconds as a reader says them: 0.4 s, 42 s, 3 min 20 s, 1 h 05 min. */
-export function duration(seconds: number): string {
-  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-}
-
 /** A metric value with four significant decimals, or a dash. */
 export function metric(value: number | undefined): string {
   return value === undefined ? '—' : value.toFixed(4);

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../artifacts/atomic.js';
 import type { ShardOutput } from '../infer/score.js';
 import { countBars } from './charts.js';
-import { duration, escapeHtml, figure, page, section, table } from './html.js';
+import { formatDuration } from '../duration.js';
+import { escapeHtml, figure, page, section, table } from './html.js';
 import { renderSvg } from './svg.js';
 
 export interface InferenceFacts {
@@ -39,11 +40,11 @@ export async function renderInferenceReport(facts: InferenceFacts): Promise<stri
     : '<p class="note">Some shards were written before predictions were counted.</p>';
   const shards = table(
     ['shard', 'rows', 'time', 'file'],
-    facts.outputs.map((o) => [o.shard, o.rows, o.reused ? 'reused' : duration(o.seconds), o.file]),
+    facts.outputs.map((o) => [o.shard, o.rows, o.reused ? 'reused' : formatDuration(o.seconds, { tenths: true }), o.file]),
     'data-table="shards"',
   );
   const summary = `<p>${rows.toLocaleString('en')} rows in ${facts.outputs.length} shards (${escapeHtml(facts.format)}), scored by <code>${escapeHtml(facts.model.path)}</code> (${escapeHtml(facts.model.requested)}, digest <code>${escapeHtml(facts.model.digest)}</code>).</p>`;
-  const timings = table(['stage', 'time'], Object.entries(facts.seconds).map(([stage, s]) => [stage, duration(s)]));
+  const timings = table(['stage', 'time'], Object.entries(facts.seconds).map(([stage, s]) => [stage, formatDuration(s, { tenths: true })]));
   const body = [section('Predictions', summary + distribution, 'predictions'), section('Shards', shards, 'shards'), section('Timings', timings, 'timings')].join('\n');
   return page(`Batch inference · ${facts.jobId}`, `${rows.toLocaleString('en')} rows`, body);
 }

@@ -13,7 +13,8 @@ import type { ConfigSnapshot } from '../pipeline/config-snapshot.js';
 import type { EpochRecord } from '../train/chunk.js';
 import type { SplitEvaluation } from '../train/evaluate.js';
 import { confusionHeatMap, learningCurve, type CurvePoint, type EpochEvent } from './charts.js';
-import { duration, escapeHtml, figure, metric, page, section, table } from './html.js';
+import { formatDuration } from '../duration.js';
+import { escapeHtml, figure, metric, page, section, table } from './html.js';
 import { renderSvg } from './svg.js';
 import { historyScalars, writeTensorBoardScalars } from './tensorboard.js';
 
@@ -50,10 +51,8 @@ export async function writeRunReport(runRoot: string, facts: RunFacts): Promise<
   const report = join(runRoot, 'reports', 'report.html');
   await writeFileAtomically(report, html);
   const tensorboard = join(runRoot, 'tensorboard');
-  const rates = facts.history.map((record) => record.learningRate);
-  const learningRates = rates.every((rate) => rate !== undefined) ? (rates as number[]) : undefined;
   const startTime = Date.parse(facts.config.createdAt) / 1000; // fixed for the run, so every rewrite keeps the file's name
-  await writeTensorBoardScalars(tensorboard, historyScalars(facts.history, { startTime, ...(learningRates ? { learningRates } : {}) }), { startTime });
+  await writeTensorBoardScalars(tensorboard, historyScalars(facts.history, { startTime }), { startTime }); // each record's learning rate
   return { report, tensorboard };
 }
 
@@ -123,7 +122,7 @@ export function curvePoints(history: readonly EpochRecord[]): { title: string; p
 async function curves(history: readonly EpochRecord[], events: EpochEvent[]): Promise<string> {
   if (history.length === 0) return '<p class="note">No epoch has finished yet.</p>';
   const charts = await Promise.all(curvePoints(history).map(async ({ title, points }) => figure(title, await renderSvg(learningCurve(title, points, events)))));
-  const rows = history.map((r) => [r.epoch, metric(r.loss), metric(r.val_loss), metric(r.accuracy), metric(r.val_accuracy), metric(r.cohenKappa), metric(r.val_cohenKappa), r.learningRate ?? '—', duration(r.seconds)]);
+  const rows = history.map((r) => [r.epoch, metric(r.loss), metric(r.val_loss), metric(r.accuracy), metric(r.val_accuracy), metric(r.cohenKappa), metric(r.val_cohenKappa), r.learningRate ?? '—', formatDuration(r.seconds, { tenths: true })]);
   const perEpoch = table(['epoch', 'loss', 'val loss', 'accuracy', 'val accuracy', 'kappa', 'val kappa', 'learning rate', 'time'], rows, 'data-table="history"');
   return `<div class="charts">${charts.join('')}</div><details><summary>Per epoch</summary>${perEpoch}</details>`;
 }
@@ -163,7 +162,7 @@ function lineage(facts: RunFacts, runRoot: string, startedFrom: string | undefin
 }
 
 function compute(facts: RunFacts): string {
-  const stages = Object.entries(facts.timings).map(([stage, seconds]) => [stage, duration(seconds)]);
+  const stages = Object.entries(facts.timings).map(([stage, seconds]) => [stage, formatDuration(seconds, { tenths: true })]);
   const trained = facts.backend.trained;
   const backend = `<p>Built on ${escapeHtml(facts.backend.built)}${trained ? `; trained on ${escapeHtml(trained.name)} (${escapeHtml(trained.package)})` : ''}.</p>`;
   return backend + table(['stage', 'time'], stages);

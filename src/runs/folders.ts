@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RESERVED_RUN_IDS } from '../../workflows/inputs.js';
+import { OWNER_FILE } from '../artifacts/run-owner.js';
 import type { EpochRecord } from '../train/chunk.js';
 import type { SplitEvaluation } from '../train/evaluate.js';
 
@@ -13,6 +14,8 @@ import type { SplitEvaluation } from '../train/evaluate.js';
 export interface RunFolderSummary {
   id: string;
   folder: string;
+  /** The workflow that owns the folder (`owner.json`): the id the server knows the run by, which a run id need not be. */
+  workflowId?: string;
   /** The resolved configs of the run (plain JSON). */
   train?: Record<string, unknown>;
   net?: Record<string, unknown>;
@@ -38,9 +41,11 @@ export async function readRunFolder(folder: string, id: string): Promise<RunFold
   const net = await json<Record<string, unknown>>('config', 'net_params.json');
   const metrics = await json<RunFolderSummary['metrics']>('metrics.json');
   const manifest = await json<{ timings?: Record<string, number> }>('manifest.json');
+  const owner = await json<{ workflowId?: string }>(OWNER_FILE);
   return {
     id,
     folder,
+    ...(owner?.workflowId ? { workflowId: owner.workflowId } : {}),
     ...(train ? { train } : {}),
     ...(net ? { net } : {}),
     ...(typeof train?.experiment === 'string' ? { experiment: train.experiment } : {}),

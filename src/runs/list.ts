@@ -46,7 +46,8 @@ export function runsQuery(options: Pick<ListOptions, 'experiment' | 'status'>): 
 
 /** The runs, newest first. */
 export async function listRuns(options: ListOptions): Promise<RunRow[]> {
-  const folders = new Map((await readRunFolders(options.artifactRoot)).map((run) => [run.id, run]));
+  // Keyed by the owning workflow: a scheduled retraining's run folder is named without its workflow id's colons.
+  const folders = new Map((await readRunFolders(options.artifactRoot)).map((run) => [run.workflowId ?? run.id, run]));
   const rows = new Map<string, RunRow>();
   if (options.client) {
     let left = options.limit ?? 200;

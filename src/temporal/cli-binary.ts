@@ -12,6 +12,7 @@ import { access, constants, mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path';
 import which from 'which';
 import { defaultCacheDir } from '../cache-dir.js';
+import { formatDuration } from '../duration.js';
 
 /** The Temporal CLI release Epochal builds (later tags carry `replace` directives that `go install` refuses). */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -81,23 +82,17 @@ async function buildTemporalCli(go: string, target: string, env: NodeJS.ProcessE
   const staging = await mkdtemp(join(folder, '.build-'));
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${folder}, once (${BUILD_DURATION})`);
   const started = Date.now();
-  const heartbeat = setInterval(() => log(`  still building the Temporal CLI… ${elapsedSince(started)} (${BUILD_USUALLY})`), heartbeatMs);
+  const heartbeat = setInterval(() => log(`  still building the Temporal CLI… ${formatDuration((Date.now() - started) / 1000)} (${BUILD_USUALLY})`), heartbeatMs);
   try {
     await run(go, ['install', `${MODULE}@v${TEMPORAL_CLI_VERSION}`], { ...env, GOBIN: staging, CGO_ENABLED: '0' });
     await rename(join(staging, 'temporal'), target);
   } catch (error) {
-    throw new Error(`Building the Temporal CLI failed after ${elapsedSince(started)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`Building the Temporal CLI failed after ${formatDuration((Date.now() - started) / 1000)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     clearInterval(heartbeat);
     await rm(staging, { recursive: true, force: true });
   }
-  log(`Built ${target} in ${elapsedSince(started)}`);
-}
-
-/** Whole seconds, or minutes and seconds, since `started` ("45 s", "2 min 31 s"). */
-function elapsedSince(started: number): string {
-  const seconds = Math.floor((Date.now() - started) / 1000);
-  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  log(`Built ${target} in ${formatDuration((Date.now() - started) / 1000)}`);
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import { describe, expect, it } from 'vitest';
 import { statusHeadline, trainingFields } from '../../src/cli/commands/control.js';
-import { BAR_FORMAT, barValues, formatDuration, phaseLabel } from '../../src/cli/progress.js';
+import { BAR_FORMAT, barValues, phaseLabel } from '../../src/cli/progress.js';
+import { formatDuration } from '../../src/duration.js';
 import { fieldLine, labelWidth } from '../../src/cli/shared.js';
 import type { Progress } from '../../workflows/definitions.js';
 
@@ -36,7 +37,7 @@ function renderBar(progress: Progress): string {
 
 describe('following a run', () => {
   it('formats durations as a person reads them', () => {
-    expect([0, 45, 59.4, 59.6, 200, 605, 3599.6, 3900, 27_000].map(formatDuration)).toEqual([
+    expect([0, 45, 59.4, 59.6, 200, 605, 3599.6, 3900, 27_000].map((seconds) => formatDuration(seconds))).toEqual([
       '0 s',
       '45 s',
       '59 s',

@@ -44,6 +44,12 @@ describe('retraining schedules', () => {
       expect(workflowId).toContain(':');
       expect(result.challenger.run).toBe(`${workflowId}-train`.replace(/:/g, '-'));
       expect(result.challenger.model).not.toContain(':');
+      // Listed once: the server's row joined with its folder through the folder's owner, not twice.
+      const listed = await epochal(['runs', 'list', '--experiment', 'sleepnet-small', '--artifact-root', context.artifactRoot, ...cluster]);
+      const rows = listed.stdout.split('\n').filter((line) => line.startsWith(`${workflowId}-train`) || line.startsWith(result.challenger.run));
+      expect(rows, listed.stdout).toHaveLength(1);
+      expect(rows[0]!.startsWith(`${workflowId}-train `)).toBe(true);
+      expect(rows[0]).toMatch(/\s+completed\s+done\s+val_cohenKappa /);
       expect((await epochal(['status', workflowId, ...cluster])).stdout).toContain(`${workflowId}: completed, promoted`);
 
       const described = await epochal(['schedule', 'describe', id, ...cluster]);

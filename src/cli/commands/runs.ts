@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { folderName } from '../../artifacts/run-folder.js';
-import { duration } from '../../report/html.js';
+import { formatDuration } from '../../duration.js';
 import { configDifferences, metricRows, writeComparison } from '../../runs/compare.js';
 import { readRunFolder, type RunFolderSummary } from '../../runs/folders.js';
 import { listRuns, RUN_STATUSES, type RunRow, type RunStatus } from '../../runs/list.js';
@@ -95,7 +95,7 @@ async function openRun(artifactRoot: string, id: string): Promise<RunFolderSumma
 function rowCells(row: RunRow): string[] {
   const best = row.best ? `${row.best.monitor ? `${row.best.monitor} ` : ''}${row.best.value.toFixed(4)}` : '—';
   const start = row.start ? row.start.toISOString().replace('T', ' ').slice(0, 19) : '—';
-  return [row.id, row.status, row.stage ?? '—', best, start, row.seconds !== undefined ? duration(row.seconds) : '—'];
+  return [row.id, row.status, row.stage ?? '—', best, start, row.seconds !== undefined ? formatDuration(row.seconds) : '—'];
 }
 
 /** Columns padded to their widest cell. */
