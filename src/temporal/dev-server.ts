@@ -120,7 +120,7 @@ function isPortFree(ip: string, port: number): Promise<boolean> {
 
 /** The version of the Temporal server answering on `ip:port`, or undefined when none answers within about a second. */
 async function temporalVersionOn(ip: string, port: number): Promise<string | undefined> {
-  const host = ip === '0.0.0.0' ? '127.0.0.1' : ip;
+  const host = reachableHost(ip);
   try {
     const connection = await Connection.connect({ address: `${host}:${port}`, connectTimeout: 1_000 });
     try {
@@ -172,7 +172,7 @@ async function startFromCli(cli: TemporalCli, { port, uiPort }: Ports, options: 
     address,
     port,
     namespace,
-    ...(uiPort ? { uiPort, uiUrl: `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${uiPort}` } : {}),
+    ...(uiPort ? { uiPort, uiUrl: localUiUrl(ip, uiPort) } : {}),
     runtime: cli.path,
     stop: async () => {
       process.off('exit', stopOnExit);
@@ -202,7 +202,7 @@ async function startFromSdkDownload({ port, uiPort }: Ports, options: DevServerO
     address: env.address,
     port,
     namespace,
-    ...(uiPort ? { uiPort, uiUrl: `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${uiPort}` } : {}),
+    ...(uiPort ? { uiPort, uiUrl: localUiUrl(ip, uiPort) } : {}),
     runtime: 'sdk-download',
     stop: () => env.teardown(),
   };
@@ -259,6 +259,16 @@ async function waitUntilServing(
   throw new Error(
     `The Temporal dev server at ${address} did not answer within ${timeoutMs / 1000} s (${String(lastError)}). The end of its log${logFile ? ` (${logFile})` : ''}:\n${lastLines(output())}`,
   );
+}
+
+/** Where this machine reaches a server bound to `ip` (all interfaces: the loopback). */
+function reachableHost(ip: string): string {
+  return ip === '0.0.0.0' ? '127.0.0.1' : ip;
+}
+
+/** Where a local Web UI bound to `ip:port` is reached from this machine. */
+export function localUiUrl(ip: string, port: number): string {
+  return `http://${reachableHost(ip)}:${port}`;
 }
 
 function hasExited(child: ChildProcess): boolean {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
 import { connectClient, connectWorker, workflowUiUrl } from '../../temporal/connection.js';
-import { isServing, type DevServer } from '../../temporal/dev-server.js';
+import { isServing, localUiUrl, type DevServer } from '../../temporal/dev-server.js';
 import { startTrainingPipeline } from '../../temporal/start.js';
 import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
@@ -64,7 +64,7 @@ export function registerDemo(program: Command): void {
         if (existsSync(inferParams)) print.info(`then, with \`npx epochal dev\` running, score new data with it: \`npx epochal infer ${relative(process.cwd(), inferParams)} --wait\``);
         const cluster = { address, namespace };
         if (!server) {
-          print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, ...(flags.uiPort ? { uiUrl: uiBase(flags.ip, flags.uiPort) } : {}) }));
+          print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, ...(flags.uiPort ? { uiUrl: localUiUrl(flags.ip, flags.uiPort) } : {}) }));
         } else if (flags.keep) {
           if (server.uiUrl) print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, uiUrl: server.uiUrl }));
           print.info('The server keeps running, to browse the run; Ctrl-C stops it.');
@@ -73,7 +73,7 @@ export function registerDemo(program: Command): void {
           // The link is dead once the demo's server stops: say how to bring it back, history and all.
           print.info(`The demo's server stops now; the run's history is kept in ${flags.db}. To browse the run, start the server again:`);
           print.field('server', serverCommand(server, flags));
-          print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, uiUrl: uiBase(flags.ip, server.uiPort ?? server.port + 1000) }));
+          print.field('Web UI', workflowUiUrl(run.workflowId, { ...cluster, uiUrl: localUiUrl(flags.ip, server.uiPort ?? server.port + 1000) }));
         }
       } finally {
         await client.connection.close();
@@ -81,9 +81,4 @@ export function registerDemo(program: Command): void {
         await server?.stop();
       }
     });
-}
-
-/** Where a local Web UI on `port` is reached from this machine. */
-function uiBase(ip: string, port: number): string {
-  return `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${port}`;
 }
