@@ -57,6 +57,16 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
 const checkpointStep = (beat: TrainingHeartbeat) => Number(/ckpt-(\d+)$/.exec(beat.checkpoint)?.[1] ?? -1);
 
 /** Steps traced per process, in order: "<pid> <step>" lines. */
+/** Whether a process of this pid still runs. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function tracedSteps(file: string): Promise<{ pid: string; step: number }[]> {
   const text = await readFile(file, 'utf8');
   return text.trim().split('\n').map((line) => {
@@ -110,6 +120,10 @@ describe('crashes during training', () => {
       first.child.kill('SIGKILL');
       const killedAt = (await tracedSteps(trace)).length;
       expect(killedAt).toBeLessThan(16); // mid-chunk
+      // Its training process notices the worker is gone only at its next turn of the event loop and may write one
+      // more checkpoint meanwhile: the newest is counted once that process has ended.
+      const orphan = Number((await tracedSteps(trace))[0]!.pid);
+      await waitFor(async () => (isAlive(orphan) ? undefined : true), 'the killed worker’s training process to end');
       const [newest] = await listCheckpoints(join(artifactRoot, handle.workflowId, 'checkpoints'));
       const second = await trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace });
       try {
