@@ -295,3 +295,52 @@ export function describePortHolder(ip: string, port: number, temporalVersion?: s
   const address = `${ip}:${port}`;
   return temporalVersion ? `a Temporal server (${temporalVersion}) already answers on ${address}` : `another process listens on ${address}`;
 }
+
+/**
+ * A conditional write to the artifact store that lost: another writer
+ * created or changed the object first (see `src/store/store.ts`). Callers
+ * that compare and swap read again and retry; elsewhere it means two jobs
+ * wrote one thing, which nothing resolves by retrying.
+ */
+export class StoreConflictError extends EpochalError {
+  readonly type = 'ArtifactConflict';
+
+  constructor(
+    /** Where the object lives (`s3://bucket/prefix/key` or a path). */
+    readonly object: string,
+    readonly condition: 'ifNoneMatch' | 'ifMatch',
+  ) {
+    super(
+      condition === 'ifNoneMatch'
+        ? `${object} already exists, and it is written once: another job or attempt wrote it first. Nothing was overwritten.`
+        : `${object} changed since it was read: another writer updated it first. Nothing was overwritten; read it again and retry.`,
+    );
+    this.name = 'StoreConflictError';
+  }
+
+  details(): { object: string; condition: string } {
+    return { object: this.object, condition: this.condition };
+  }
+}
+
+/**
+ * An artifact store this worker cannot use as configured: the bucket does
+ * not exist, the credentials are refused, the root is not a folder.
+ * Non-retryable: the fix is in the configuration, named in the message.
+ */
+export class StoreAccessError extends EpochalError {
+  readonly type = 'ArtifactStoreUnusable';
+
+  constructor(
+    message: string,
+    /** The store's root (`s3://bucket/prefix`). */
+    readonly root: string,
+  ) {
+    super(message);
+    this.name = 'StoreAccessError';
+  }
+
+  details(): { root: string } {
+    return { root: this.root };
+  }
+}

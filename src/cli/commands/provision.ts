@@ -1,18 +1,20 @@
 /**
- * `epochal provision [temporal] [tensorflow]`: find or build what local runs
- * and tests need, into the Epochal cache folder: the Temporal CLI (the
- * default), and the native TensorFlow backend (`@tensorflow/tfjs-node` on a
- * libtensorflow built from PyPI where Google's download host is out of reach).
+ * `epochal provision [temporal] [tensorflow] [s3]`: find or build what local
+ * runs and tests need, into the Epochal cache folder: the Temporal CLI (the
+ * default), the native TensorFlow backend (`@tensorflow/tfjs-node` on a
+ * libtensorflow built from PyPI where Google's download host is out of
+ * reach), and a local S3-compatible server (versitygw) for the S3 store.
  */
 import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
 import { defaultCacheDir } from '../../cache-dir.js';
 import { LIBTENSORFLOW_VERSION, provisionTensorflow } from '../../backend/provision/index.js';
+import { provisionS3Server, VERSITYGW_VERSION } from '../../store/s3-server.js';
 import { findTemporalCli, TEMPORAL_CLI_VERSION } from '../../temporal/cli-binary.js';
 import { print } from '../shared.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TARGETS = ['temporal', 'tensorflow'] as const;
+const TARGETS = ['temporal', 'tensorflow', 's3'] as const;
 type Target = (typeof TARGETS)[number];
 
 const seconds = (started: number) => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -36,6 +38,12 @@ const PROVISIONERS: Record<Target, () => Promise<void>> = {
       print.ok(`TensorFlow backend: @tensorflow/tfjs-node installed on libtensorflow ${LIBTENSORFLOW_VERSION} (${source}: ${result.libtensorflow}) [${seconds(started)}]`);
     }
   },
+  s3: async () => {
+    const started = Date.now();
+    const binary = await provisionS3Server({ log: print.info });
+    if (!binary) throw new Error(`No versitygw ${VERSITYGW_VERSION} in the Epochal cache and no Go to build it. Fix: install Go (https://go.dev/dl/), then run this again.`);
+    print.ok(`S3 server (versitygw ${VERSITYGW_VERSION}): ${binary} [${seconds(started)}]`);
+  },
 };
 
 export function registerProvision(program: Command): void {
@@ -43,7 +51,8 @@ export function registerProvision(program: Command): void {
     .command('provision')
     .description(
       `Find or build what local runs need, into the Epochal cache: the Temporal CLI v${TEMPORAL_CLI_VERSION} (default) ` +
-        `and the native TensorFlow backend (libtensorflow ${LIBTENSORFLOW_VERSION} from PyPI, @tensorflow/tfjs-node compiled against it)`,
+        `, the native TensorFlow backend (libtensorflow ${LIBTENSORFLOW_VERSION} from PyPI, @tensorflow/tfjs-node compiled against it) ` +
+        `and a local S3-compatible server (versitygw ${VERSITYGW_VERSION}) for artifact roots on s3://`,
     )
     .addArgument(new Argument('[targets...]', 'what to provision').choices(TARGETS).default(['temporal']))
     .option('--print-path', "print only the Temporal CLI's path (building it first if needed; progress goes to stderr), e.g. for PATH=\"$(dirname \"$(npx epochal provision --print-path)\"):$PATH\"")
