@@ -3,7 +3,7 @@
 #   docker build -t epochal-cpu --build-arg NPM_CI_FLAGS=--omit=dev .   # also the optional tfjs-node (downloads libtensorflow)
 #   docker build -t epochal-gpu --build-arg NPM_CI_FLAGS=--omit=dev --build-arg EXTRA_PACKAGES=@tensorflow/tfjs-node-gpu@4.22.0 .
 # Without Google's download host, run `node bin/epochal.js provision tensorflow` in the image instead (builds libtensorflow from PyPI; needs gcc).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # libvulkan1 lets the webgpu backend (Dawn over Vulkan) reach a GPU the container runtime exposes.
 RUN apt-get update && apt-get install -y --no-install-recommends libvulkan1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

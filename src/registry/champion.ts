@@ -4,18 +4,21 @@
  * metrics both sides had, and why), in `<artifactRoot>/registry/<experiment>.json`.
  * The champion is a content digest, not a folder: each entry records the
  * model's file manifest (`model-digest.ts`), which inference verifies before
- * scoring. Each update replaces the file atomically under a lock; a decision
- * is recorded once even when the activity writing it is retried (decisions
- * are keyed by id), and a promotion is a compare-and-swap against the
- * champion that was judged: when another model was promoted meanwhile, the
- * decision is recorded as stale and the newer champion stays. Model folders
- * inside the artifact root are stored relative to it.
+ * scoring. The file lives in the artifact store and every update is a
+ * conditional write against the version it read (`If-Match`, or
+ * `If-None-Match` for the first), retried on a conflict: no locks, so it works
+ * the same on a local folder and on S3. A decision is recorded once even when
+ * the activity writing it is retried (decisions are keyed by id), and a
+ * promotion is a compare-and-swap against the champion that was judged: when
+ * another model was promoted meanwhile, the decision is recorded as stale and
+ * the newer champion stays. Model folders inside the artifact root are stored
+ * relative to it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
-import { writeJsonAtomically } from '../artifacts/atomic.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveStored, storedPath } from '../artifacts/run-folder.js';
+import { StoreConflictError } from '../errors.js';
+import { openStore } from '../store/open.js';
+import type { ArtifactStore } from '../store/store.js';
 import type { ModelManifest } from './model-digest.js';
 
 /** A model as a promotion decision saw it. */
@@ -62,47 +65,60 @@ export interface ChampionRecord {
   history: PromotionDecision[];
 }
 
-/** The registry file of `experiment`. */
+/** The registry file of `experiment`, as a store key. */
+function registryKey(experiment: string): string {
+  return `registry/${experiment}.json`;
+}
+
+/** The registry file of `experiment` (a path, or an s3:// location). */
 export function registryFile(artifactRoot: string, experiment: string): string {
-  return join(artifactRoot, 'registry', `${experiment}.json`);
+  return openStore(artifactRoot).describe(registryKey(experiment));
 }
 
 /** The experiment's champion and promotion history (an empty record when there is none yet). */
 export async function readChampion(artifactRoot: string, experiment: string): Promise<ChampionRecord> {
-  const file = registryFile(artifactRoot, experiment);
-  try {
-    const stored = JSON.parse(await readFile(file, 'utf8')) as Omit<ChampionRecord, 'file'>;
-    return { ...withModelPaths(stored, (path) => resolveStored(artifactRoot, path)), file };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { experiment, file, history: [] };
-    throw error;
-  }
+  return (await readVersioned(openStore(artifactRoot), artifactRoot, experiment)).record;
 }
+
+/** The record and the store's tag of the version read (none when the registry has no file yet). */
+async function readVersioned(store: ArtifactStore, artifactRoot: string, experiment: string): Promise<{ record: ChampionRecord; etag?: string }> {
+  const key = registryKey(experiment);
+  const file = store.describe(key);
+  const read = await store.read(key);
+  if (!read) return { record: { experiment, file, history: [] } };
+  const stored = JSON.parse(read.body.toString('utf8')) as Omit<ChampionRecord, 'file'>;
+  return { record: { ...withModelPaths(stored, (path) => resolveStored(artifactRoot, path)), file }, etag: read.etag };
+}
+
+/** How often a decision is tried again when other writers keep landing first. */
+const CONFLICT_ATTEMPTS = 100;
 
 /**
  * Records a decision, and makes the challenger the champion when it was
  * promoted and the champion is still the one it was judged against. A
  * decision made against an older champion is recorded as stale and changes
- * nothing. Idempotent per decision id. Holds a lock on the registry file
- * meanwhile, so decisions of concurrent runs (two schedules, a promotion by
- * hand) are never lost to each other.
+ * nothing. Idempotent per decision id. Written only over the version it was
+ * computed from, so decisions of concurrent runs (two schedules, a promotion
+ * by hand, workers on other machines) are never lost to each other.
  */
 export async function recordDecision(artifactRoot: string, experiment: string, decision: PromotionDecision): Promise<ChampionRecord> {
-  const file = registryFile(artifactRoot, experiment);
-  await mkdir(dirname(file), { recursive: true });
-  const unlock = await lockfile.lock(file, { realpath: false, stale: 30_000, retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 200 } });
-  try {
-    const record = await readChampion(artifactRoot, experiment);
+  const store = openStore(artifactRoot);
+  for (let attempt = 1; ; attempt++) {
+    const { record, etag } = await readVersioned(store, artifactRoot, experiment);
     if (record.history.some((d) => d.id === decision.id)) return record;
     const recorded: PromotionDecision = sameModel(record.current, decision.champion)
       ? decision
       : { ...decision, promoted: false, stale: { current: record.current ? pick(record.current) : null } };
     const current: ChampionEntry | undefined = recorded.promoted ? { ...decision.challenger, promotedAt: decision.at, by: decision.by } : record.current;
     const next = { experiment, ...(current ? { current } : {}), history: [...record.history, recorded] };
-    await writeJsonAtomically(record.file, withModelPaths(next, (path) => storedPath(artifactRoot, path)));
-    return { ...next, file: record.file };
-  } finally {
-    await unlock();
+    const body = `${JSON.stringify(withModelPaths(next, (path) => storedPath(artifactRoot, path)), null, 2)}\n`;
+    try {
+      await store.write(registryKey(experiment), body, etag === undefined ? { ifNoneMatch: true } : { ifMatch: etag });
+      return { ...next, file: record.file };
+    } catch (error) {
+      if (!(error instanceof StoreConflictError) || attempt === CONFLICT_ATTEMPTS) throw error;
+      await sleep(Math.random() * Math.min(200, 5 * attempt)); // another decision landed first: read it and decide again
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChampion, recordDecision, type JudgedModel, type PromotionDecision } from '../../src/registry/champion.js';
+import { useS3Server } from '../helpers/s3.js';
 
 const judged = (run: string): JudgedModel => ({ model: `/models/${run}`, run, metrics: { cohenKappa: 0.5 }, manifest: { digest: `digest-of-${run}`, files: {} } });
 
@@ -68,5 +69,24 @@ describe('the champion registry', () => {
     expect(first!.stale).toBeUndefined();
     expect(second).toMatchObject({ promoted: false, stale: { current: { run: first!.id } } });
     expect(record.current!.run).toBe(first!.id);
+  });
+});
+
+describe('the champion registry on S3 (a real versitygw server)', () => {
+  const server = useS3Server(['registry']);
+  const saved = { ...process.env };
+  beforeAll(() => Object.assign(process.env, server().env));
+  afterAll(() => {
+    for (const key of Object.keys(server().env)) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+
+  it('loses no decision when 20 are recorded at once, with conditional writes instead of locks', async () => {
+    const root = 's3://registry/concurrent';
+    await Promise.all(Array.from({ length: 20 }, (_, i) => recordDecision(root, 'exp', decision(`run-${i}`, i % 2 === 0))));
+    const record = await readChampion(root, 'exp');
+    expect(record.file).toBe('s3://registry/concurrent/registry/exp.json');
+    expect(record.history.map((d) => d.id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `run-${i}`).sort());
+    expect(record.history.filter((d) => d.promoted)).toHaveLength(1); // the first promotion; every later one was judged against no champion: stale
   });
 });

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { firstLine, isInstalled, once, type BackendCandidate, type Probe } from './candidate.js';
+import { restoreUtilHelpersTfjsNodeCalls } from './node-util-compat.js';
 
 const PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
@@ -24,6 +25,7 @@ async function probeTensorflow(installed: (packageName: string) => boolean): Pro
     }
     try {
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '1'; // libtensorflow's INFO lines (oneDNN, CPU features) on every start
+      restoreUtilHelpersTfjsNodeCalls(); // Node ≥ 23
       await import(packageName);
     } catch (error) {
       reasons.push(`${packageName} is installed but failed to load (${firstLine(error)})`);
