@@ -3,18 +3,20 @@
  * runs and tests need, into the Epochal cache folder: the Temporal CLI (the
  * default), the native TensorFlow backend (`@tensorflow/tfjs-node` on a
  * libtensorflow built from PyPI where Google's download host is out of
- * reach), and a local S3-compatible server (versitygw) for the S3 store.
+ * reach), a local S3-compatible server (versitygw) for the S3 store, and the
+ * Temporal server, SQL tool and Web UI server of the production topology.
  */
 import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
 import { defaultCacheDir } from '../../cache-dir.js';
 import { LIBTENSORFLOW_VERSION, provisionTensorflow } from '../../backend/provision/index.js';
 import { provisionS3Server, VERSITYGW_VERSION } from '../../store/s3-server.js';
+import { provisionTopologyBinaries, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../topology/binaries.js';
 import { findTemporalCli, TEMPORAL_CLI_VERSION } from '../../temporal/cli-binary.js';
 import { print } from '../shared.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TARGETS = ['temporal', 'tensorflow', 's3'] as const;
+const TARGETS = ['temporal', 'tensorflow', 's3', 'topology'] as const;
 type Target = (typeof TARGETS)[number];
 
 const seconds = (started: number) => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -44,6 +46,11 @@ const PROVISIONERS: Record<Target, () => Promise<void>> = {
     if (!binary) throw new Error(`No versitygw ${VERSITYGW_VERSION} in the Epochal cache and no Go to build it. Fix: install Go (https://go.dev/dl/), then run this again.`);
     print.ok(`S3 server (versitygw ${VERSITYGW_VERSION}): ${binary} [${seconds(started)}]`);
   },
+  topology: async () => {
+    const started = Date.now();
+    const binaries = await provisionTopologyBinaries({ log: print.info });
+    print.ok(`Temporal server ${TEMPORAL_SERVER_VERSION}, its SQL tool and the Web UI server ${TEMPORAL_UI_VERSION}: ${Object.values(binaries).join(', ')} [${seconds(started)}]`);
+  },
 };
 
 export function registerProvision(program: Command): void {
@@ -52,7 +59,8 @@ export function registerProvision(program: Command): void {
     .description(
       `Find or build what local runs need, into the Epochal cache: the Temporal CLI v${TEMPORAL_CLI_VERSION} (default) ` +
         `, the native TensorFlow backend (libtensorflow ${LIBTENSORFLOW_VERSION} from PyPI, @tensorflow/tfjs-node compiled against it) ` +
-        `and a local S3-compatible server (versitygw ${VERSITYGW_VERSION}) for artifact roots on s3://`,
+        `, a local S3-compatible server (versitygw ${VERSITYGW_VERSION}) for artifact roots on s3://, ` +
+        `and the production topology's Temporal server ${TEMPORAL_SERVER_VERSION}, SQL tool and Web UI server ${TEMPORAL_UI_VERSION}`,
     )
     .addArgument(new Argument('[targets...]', 'what to provision').choices(TARGETS).default(['temporal']))
     .option('--print-path', "print only the Temporal CLI's path (building it first if needed; progress goes to stderr), e.g. for PATH=\"$(dirname \"$(npx epochal provision --print-path)\"):$PATH\"")
