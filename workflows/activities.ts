@@ -31,6 +31,12 @@ export const activities = {
   finishInference: quick.finishInference,
   retrainingPlan: quick.retrainingPlan,
   recordPromotion: quick.recordPromotion,
+  planSweep: proxyActivities<EpochalActivities>({
+    startToCloseTimeout: '10 minutes', // loads and checks every trial's config
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: USER_ERRORS },
+  }).planSweep,
+  observeTrials: quick.observeTrials,
+  finishSweep: quick.finishSweep,
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EpochRecord } from '../activities/index.js';
+import type { BestTrial, TrialRow } from './sweep-state.js';
 
 /** What the pipeline is doing. */
 export type Phase = 'validating' | 'preparing' | 'building' | 'training' | 'paused' | 'evaluating' | 'exporting' | 'done';
@@ -55,3 +56,17 @@ export interface InferenceProgress {
 }
 
 export const inferenceProgressQuery = defineQuery<InferenceProgress>('progress');
+
+/** Where a sweepPipeline stands (its `progress` query): its trials, as the results table shows them so far. */
+export interface SweepProgress {
+  phase: 'planning' | 'running' | 'stopping' | 'finishing' | 'done';
+  metric?: string;
+  mode?: 'min' | 'max';
+  parallelism?: number;
+  trials: TrialRow[];
+  /** The best trial so far (of those that exported a model). */
+  best?: BestTrial;
+  stopRequested: boolean;
+}
+
+export const sweepProgressQuery = defineQuery<SweepProgress>('progress');

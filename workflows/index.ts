@@ -5,3 +5,5 @@ export { batchInference } from './batch-inference.js';
 export type { BatchInferenceInput, BatchInferenceResult } from './batch-inference.js';
 export { retrainingPipeline } from './retraining-pipeline.js';
 export type { RetrainingInput, RetrainingResult } from './retraining-pipeline.js';
+export { sweepPipeline } from './sweep-pipeline.js';
+export type { SweepPipelineInput, SweepResult } from './sweep-pipeline.js';

@@ -15,5 +15,8 @@ export const STAGE = defineSearchAttributeKey('EpochalStage', SearchAttributeTyp
 /** The best value so far of the monitored metric. */
 export const BEST_METRIC = defineSearchAttributeKey('EpochalBestMetric', SearchAttributeType.DOUBLE);
 
+/** The sweep a trial belongs to (the sweep's workflow id): `EpochalSweep = '<id>'` lists its trials. */
+export const SWEEP = defineSearchAttributeKey('EpochalSweep', SearchAttributeType.KEYWORD);
+
 /** Every Epochal search attribute, for registering them with a server. */
-export const EPOCHAL_SEARCH_ATTRIBUTES = [EXPERIMENT, MODEL, STAGE, BEST_METRIC] as const;
+export const EPOCHAL_SEARCH_ATTRIBUTES = [EXPERIMENT, MODEL, STAGE, BEST_METRIC, SWEEP] as const;

@@ -13,6 +13,7 @@ import { registerChampion } from './commands/champion.js';
 import { registerCodec } from './commands/codec.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorker } from './commands/worker.js';
@@ -41,6 +42,7 @@ for (const register of [
   registerServer,
   registerWorker,
   registerTrain,
+  registerSweep,
   registerInfer,
   registerSchedule,
   registerRuns,

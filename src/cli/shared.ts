@@ -24,7 +24,7 @@ export function clusterOptions(flags: { address?: string; namespace?: string }):
 
 /** Which kind of config a file is, from its name (`*train_params*.json`) or, failing that, its `$schema`. */
 export function detectConfigKind(file: string, data: unknown): ConfigKind | undefined {
-  const kinds: ConfigKind[] = ['train_params', 'net_params', 'infer_params'];
+  const kinds: ConfigKind[] = ['train_params', 'net_params', 'infer_params', 'sweep_params'];
   const byName = kinds.find((kind) => basename(file).includes(kind));
   if (byName) return byName;
   const schema = (data as { $schema?: unknown } | undefined)?.$schema;

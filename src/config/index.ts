@@ -10,3 +10,4 @@ export { NetParams, ModelInput } from './net/net-params.js';
 export { TrainParams } from './train/train-params.js';
 export { Training, Optimizer, type Metric } from './train/training.js';
 export { FineTune } from './train/fine-tune.js';
+export { SweepParams, Dimension, Search, EarlyTermination } from './sweep/sweep-params.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { InferParams } from './infer/infer-params.js';
 import { NetParams } from './net/net-params.js';
+import { SweepParams } from './sweep/sweep-params.js';
 import { TrainParams } from './train/train-params.js';
 
 /** The config kinds, each with its schema and generated file name. */
@@ -15,6 +16,7 @@ export const CONFIG_KINDS = {
   net_params: { schema: NetParams, file: 'net_params.schema.json' },
   train_params: { schema: TrainParams, file: 'train_params.schema.json' },
   infer_params: { schema: InferParams, file: 'infer_params.schema.json' },
+  sweep_params: { schema: SweepParams, file: 'sweep_params.schema.json' },
 } as const;
 export type ConfigKind = keyof typeof CONFIG_KINDS;
 

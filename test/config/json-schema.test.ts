@@ -13,6 +13,7 @@ const EXAMPLES: [string, ConfigKind][] = [
   ['tabular-mlp/net_params.json', 'net_params'],
   ['tabular-mlp/train_params.json', 'train_params'],
   ['tabular-mlp/infer_params.json', 'infer_params'],
+  ['tabular-mlp/sweep_params.json', 'sweep_params'],
 ];
 
 /** An Ajv instance holding the committed schema files, as an editor would load them. */

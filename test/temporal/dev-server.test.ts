@@ -41,6 +41,7 @@ describe('the Temporal dev server', () => {
       EpochalModel: expect.anything(),
       EpochalStage: expect.anything(),
       EpochalBestMetric: expect.anything(),
+      EpochalSweep: expect.anything(),
     });
   });
 

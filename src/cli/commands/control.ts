@@ -2,13 +2,14 @@
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import type { Command } from 'commander';
-import { extendEpochsUpdate, inferenceProgressQuery, pauseSignal, progressQuery, resumeSignal, setLearningRateUpdate, stopSignal, type Progress } from '../../../workflows/definitions.js';
+import { extendEpochsUpdate, inferenceProgressQuery, pauseSignal, progressQuery, resumeSignal, setLearningRateUpdate, stopSignal, sweepProgressQuery, type Progress } from '../../../workflows/definitions.js';
 import { STAGE } from '../../../workflows/search-attributes.js';
 import { connectClient } from '../../temporal/connection.js';
 import { readFailure } from '../../temporal/failures.js';
 import { activityPollers } from '../../temporal/task-queues.js';
 import { EXIT, reasonFields } from '../failures.js';
 import { phaseLabel, remainingTime, trainingAhead } from '../progress.js';
+import { sweepFields } from '../sweep-output.js';
 import { clusterOptions, formatCount, print, withClusterOptions } from '../shared.js';
 
 type Flags = { address?: string; namespace?: string };
@@ -93,6 +94,11 @@ async function printStatus(handle: WorkflowHandle, workflowId: string): Promise<
       ['rows', formatCount(progress.rows)],
     ]);
   }
+  if (description.type === 'sweepPipeline') {
+    const progress = await queryWithin(handle, sweepProgressQuery);
+    if (!progress) return show(undefined, [noAnswer]);
+    return show(progress.phase, sweepFields(workflowId, progress));
+  }
   if (description.type === 'retrainingPipeline') {
     return show(description.typedSearchAttributes.get(STAGE) ?? 'starting', [['training', `${workflowId}-train (\`epochal status ${workflowId}-train\` for its progress)`]]);
   }
@@ -107,7 +113,7 @@ async function printStatus(handle: WorkflowHandle, workflowId: string): Promise<
 }
 
 export function registerControl(program: Command): void {
-  withClusterOptions(program.command('status').description('Where a run stands: a training run (phase, epochs, metrics, ETA), an inference job (shards, rows) or a retraining (stage, its training run); why it failed, if it did'))
+  withClusterOptions(program.command('status').description('Where a run stands: a training run (phase, epochs, metrics, ETA), an inference job (shards, rows), a retraining (stage, its training run) or a sweep (its trials, the best); why it failed, if it did'))
     .argument('<workflowId>')
     .action((workflowId: string, flags: Flags) => withHandle(flags, workflowId, (handle) => printStatus(handle, workflowId)));
 
@@ -122,7 +128,7 @@ export function registerControl(program: Command): void {
       );
   signal('pause', 'Pause a training run at the next chunk boundary', pauseSignal, 'pause requested; training holds at the next chunk boundary.');
   signal('resume', 'Resume a paused training run', resumeSignal, 'resume requested.');
-  signal('stop', 'Stop training at the next chunk boundary, then evaluate and export the model', stopSignal, 'stop requested; the run evaluates and exports after the current chunk.');
+  signal('stop', 'Stop training at the next chunk boundary, then evaluate and export the model (a sweep: start no more trials, stop the running ones)', stopSignal, 'stop requested; the run evaluates and exports after the current chunk.');
 
   withClusterOptions(program.command('extend').description('Add epochs to a running training job'))
     .argument('<workflowId>')

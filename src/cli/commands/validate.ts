@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'jsonc-parser';
 import { loadInferConfig, loadNetConfig, loadTrainConfig } from '../../config/load.js';
+import { loadSweepConfig } from '../../config/sweep/load.js';
 import { CONFIG_KINDS, type ConfigKind } from '../../config/json-schema.js';
 import { formatIssues } from '../../config/issues.js';
 import { ConfigError } from '../../errors.js';
@@ -11,7 +12,7 @@ import { detectConfigKind, print } from '../shared.js';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('Validate a train_params, net_params or infer_params file; list every problem with its JSON path')
+    .description('Validate a train_params, net_params, infer_params or sweep_params file; list every problem with its JSON path')
     .argument('<file>', 'config file')
     .option('--kind <kind>', `config kind when the file name does not say (${Object.keys(CONFIG_KINDS).join(', ')})`)
     .action(async (file: string, flags: { kind?: string }) => {
@@ -45,6 +46,10 @@ async function validate(file: string, kind: ConfigKind): Promise<string> {
     case 'infer_params': {
       const { infer } = await loadInferConfig(file);
       return `${file} is valid: ${infer.model.type} model, ${infer.data.source.type} data, ${infer.output.format} output.`;
+    }
+    case 'sweep_params': {
+      const { experiment, trials, sweep, metric, mode } = await loadSweepConfig(file);
+      return `${file} is valid: ${trials.length} trials of experiment ${experiment} (${sweep.search.type} search), ranked by ${metric} (${mode}), ${sweep.parallelism} at a time; every trial config checked.`;
     }
   }
 }
