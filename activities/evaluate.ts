@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import { fileRef, writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
 import type { SplitEvaluation } from '../src/train/evaluate.js';
+import { trainingStallLimit } from '../src/pipeline/stall-limits.js';
 import { evaluateInProcess } from '../src/train/process.js';
 import { withLiveness } from './liveness.js';
+import { progressDetails } from './progress.js';
 import type { RunRef } from './validate-config.js';
 
 export type { SplitEvaluation } from '../src/train/evaluate.js';
@@ -32,8 +34,12 @@ export function evaluateActivity() {
   return async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     const folder = await ownedRunFolder(input.config);
     const predictions = join(folder.reports, 'test-predictions.csv');
-    const test = await withLiveness(() =>
-      evaluateInProcess({ trainParams: input.config.snapshot.train.path, preparedDir: input.preparedDir, checkpoint: input.checkpoint, split: 'test', predictions }),
+    const trainParams = input.config.snapshot.train.path;
+    const stall = await trainingStallLimit(trainParams);
+    const { onProgress, details } = progressDetails({});
+    const test = await withLiveness(
+      () => evaluateInProcess({ trainParams, preparedDir: input.preparedDir, checkpoint: input.checkpoint, split: 'test', predictions }, { stall, onProgress }),
+      details,
     );
     const report = await writeJsonRef(join(folder.reports, 'evaluation.json'), { checkpoint: input.checkpoint, test: test ?? null });
     return { ...(test ? { test, predictions: await fileRef(predictions) } : {}), report };

@@ -12,6 +12,7 @@ import { finishInferenceActivity, inferShardActivity, planInferenceActivity, pre
 import { prepareDataActivity } from './prepare-data.js';
 import { writeRunReportActivity } from './report.js';
 import { evaluateChampionActivity, recordPromotionActivity, retrainingPlanActivity } from './retraining.js';
+import { finishSweepActivity, observeTrialsActivity, planSweepActivity } from './sweep.js';
 import { trainChunkActivity } from './train-chunk.js';
 import { validateConfigActivity } from './validate-config.js';
 
@@ -24,14 +25,15 @@ export type { Evaluation, SplitEvaluation } from './evaluate.js';
 export type { ExportResult } from './export-model.js';
 export type { RunReportInput } from './report.js';
 export type { ChampionEntry, EvaluateChampionInput, PromotionDecision, RetrainingPlan } from './retraining.js';
-export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInput, ShardOutput } from './infer.js';
+export type { PlannedTrial, PlanSweepInput, SweepPlan, TrialObservation } from './sweep.js';
+export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInput, JobInput, ListedInferenceInput, ShardOutput } from './infer.js';
 
 /** The activities a worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     validateConfig: mapFailures(validateConfigActivity(deps)),
     prepareData: mapFailures(prepareDataActivity(deps)),
-    buildModel: mapFailures(buildModelActivity()),
+    buildModel: mapFailures(buildModelActivity(deps)),
     trainChunk: mapFailures(trainChunkActivity()),
     evaluate: mapFailures(evaluateActivity()),
     exportModel: mapFailures(exportModelActivity()),
@@ -43,6 +45,9 @@ export function createActivities(deps: ActivityDeps) {
     retrainingPlan: mapFailures(retrainingPlanActivity(deps)),
     evaluateChampion: mapFailures(evaluateChampionActivity()),
     recordPromotion: mapFailures(recordPromotionActivity()),
+    planSweep: mapFailures(planSweepActivity(deps)),
+    observeTrials: mapFailures(observeTrialsActivity()),
+    finishSweep: mapFailures(finishSweepActivity()),
   };
 }
 

@@ -2,17 +2,17 @@
  * The batch-inference stages: `planInference` validates infer_params and
  * pins the model (a champion is resolved once, so a promotion mid-job changes
  * nothing); `prepareInference` checks the input against the model and writes
- * it as shards; `inferShard` (inference task queue) scores one shard in the
- * training process, or reuses its finished output; `finishInference` writes
- * the job manifest. A missing model or input that does not fit the model
- * fails non-retryably.
+ * it as prepared data; `inferShard` (inference task queue) scores one shard
+ * (a range of records) in the training process, or reuses its finished
+ * output; `finishInference` reads every shard's output back from the output
+ * folder and writes the job manifest. A missing model or input that does not
+ * fit the model fails non-retryably.
  */
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { writeJsonRef, type FileRef } from '../src/artifacts/file-ref.js';
 import type { InferParams } from '../src/config/infer/infer-params.js';
 import { loadInferConfig, type ConfigInput } from '../src/config/load.js';
-import { sha256 } from '../src/config/read-json.js';
 import type { FolderOwner } from '../src/artifacts/folder-claim.js';
 import { resolveModel } from '../src/infer/model-package.js';
 import { checkOutputOwner, claimOutputFolder, removeStaleOutputs } from '../src/infer/output-folder.js';
@@ -20,14 +20,18 @@ import { modelManifest, verifyModel } from '../src/registry/model-digest.js';
 import type { InferenceInput } from '../src/infer/prepare-input.js';
 import { prepareInferenceInProcess } from '../src/pipeline/stage-process.js';
 import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src/infer/score.js';
+import { jobOutputs, shardKey, shardRecords, type JobInput } from '../src/infer/shards.js';
 import { scoreShardInProcess } from '../src/train/process.js';
+import { inferenceStallLimit } from '../src/pipeline/stall-limits.js';
 import type { ActivityDeps } from './deps.js';
 import { withLiveness } from './liveness.js';
+import { progressDetails } from './progress.js';
 import { bestEffort } from '../src/report/best-effort.js';
-import { writeInferenceReport } from '../src/report/inference-report.js';
+import { predictedPerClass, writeInferenceReport } from '../src/report/inference-report.js';
 
 export type { InferenceInput } from '../src/infer/prepare-input.js';
 export type { ShardOutput } from '../src/infer/score.js';
+export type { JobInput, ListedInferenceInput } from '../src/infer/shards.js';
 
 /** A validated job with its model pinned. */
 export interface InferencePlan {
@@ -78,9 +82,10 @@ export function prepareInferenceActivity(deps: Pick<ActivityDeps, 'stageMemoryMb
   };
 }
 
+/** One shard of the job: the constant plan and input reference (a few numbers, whatever the shard count), and its index. */
 export interface InferShardInput {
   plan: InferencePlan;
-  input: InferenceInput;
+  input: JobInput;
   shard: number;
 }
 
@@ -88,21 +93,25 @@ export function inferShardActivity() {
   return async function inferShard({ plan, input, shard }: InferShardInput): Promise<ShardOutput> {
     const model = await plannedModel(plan);
     if (plan.owner) await checkOutputOwner(plan.infer.output.path, plan.owner);
-    const from = input.shards.slice(0, shard).reduce((n, records) => n + records, 0);
     const { output, batchSize, backend } = plan.infer;
+    const records = shardRecords(input, shard);
     const request: ScoreShardRequest = {
       inputDir: input.dir,
       shard,
-      records: { from, to: from + input.shards[shard]! },
+      records,
       model: { weights: model.weights, digest: plan.model.digest, net: model.net, preprocessing: model.preprocessing },
       batchSize,
       backend,
       output: { dir: output.path, format: output.format, probabilities: output.probabilities },
-      key: sha256(JSON.stringify({ model: plan.model.digest, input: input.fingerprint, shard, batchSize, output })),
+      key: shardKey(input, shard, outputIdentity(plan)),
+      ...(plan.owner ? { job: plan.owner.firstRunId } : {}),
     };
-    return (await existingOutput(request)) ?? withLiveness(() => scoreShardInProcess(request), () => ({ shard }));
+    const { onProgress, details } = progressDetails({ shard, records });
+    return (await existingOutput(request)) ?? withLiveness(() => scoreShardInProcess(request, { stall: inferenceStallLimit(plan.infer), onProgress }), details);
   };
 }
+
+const outputIdentity = (plan: InferencePlan) => ({ model: plan.model.digest, batchSize: plan.infer.batchSize, output: plan.infer.output });
 
 /** The model a job pinned, once its files are checked to be the ones planned (a folder changed mid-job is never scored). */
 async function plannedModel(plan: InferencePlan) {
@@ -112,17 +121,20 @@ async function plannedModel(plan: InferencePlan) {
 
 export interface FinishInferenceInput {
   plan: InferencePlan;
-  input: InferenceInput;
-  outputs: ShardOutput[];
+  input: JobInput;
+  /** Every shard's output, from jobs that listed their shards; read back from the output folder when absent. */
+  outputs?: ShardOutput[];
   workflow: { workflowId: string; runId: string };
   seconds: Record<string, number>;
 }
 
 export function finishInferenceActivity() {
-  return async function finishInference({ plan, input, outputs, workflow, seconds }: FinishInferenceInput): Promise<FileRef> {
+  return async function finishInference({ plan, input, outputs: listed, workflow, seconds }: FinishInferenceInput): Promise<FileRef> {
     if (plan.owner) await checkOutputOwner(plan.infer.output.path, plan.owner);
+    const outputs = listed ?? (await jobOutputs(input, outputIdentity(plan), plan.owner?.firstRunId));
     await removeStaleOutputs(plan.infer.output.path, outputs.map(({ file }) => file));
     const { preprocessing } = await resolveModel({ type: plan.model.type, path: plan.model.path }, plan.artifactRoot); // its class names: every shard verified the files already
+    const predicted = predictedPerClass(outputs, preprocessing.classes.length);
     await bestEffort(`The report of inference job ${workflow.workflowId}`, () =>
       writeInferenceReport(plan.infer.output.path, {
         jobId: workflow.workflowId,
@@ -140,6 +152,7 @@ export function finishInferenceActivity() {
       input: { fingerprint: input.fingerprint, dir: input.dir, records: input.records },
       format: plan.infer.output.format,
       rows: outputs.reduce((n, o) => n + o.rows, 0),
+      ...(predicted ? { predicted: Object.fromEntries(preprocessing.classes.map((name, c) => [name, predicted[c]!])) } : {}),
       shards: outputs.map(({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused }) => ({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused })),
       timings: seconds,
     });

@@ -3,8 +3,9 @@
  * shards (validated, preprocessed, split by subject, train statistics), or
  * reuse the shards of an identical earlier preparation, in a stage process
  * with a capped heap (too much data fails non-retryably there, not the
- * worker). Heartbeats progress; bad data fails non-retryably naming the
- * file, record and field.
+ * worker; the work stays off the worker's event loop). Heartbeats the phase
+ * it is in and how far it has come, and on a timer while the stage process
+ * works; bad data fails non-retryably naming the file, record and field.
  */
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -12,11 +13,20 @@ import { writeJsonAtomically } from '../src/artifacts/atomic.js';
 import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import { loadTrainConfig } from '../src/config/load.js';
 import type { PreparedRef } from '../src/data/prepare.js';
+import type { PrepareProgress } from '../src/data/progress.js';
 import { prepareDataInProcess } from '../src/pipeline/stage-process.js';
 import type { ActivityDeps } from './deps.js';
+import { withLiveness } from './liveness.js';
 import type { RunRef } from './validate-config.js';
 
 export type { PreparedRef } from '../src/data/prepare.js';
+
+/**
+ * What a prepareData attempt heartbeats: the phase (`fingerprinting`,
+ * `scanning`, `writing`, `finishing`) with how far it has come (`done` of
+ * `total` bytes, records or splits), or `starting` before the first report.
+ */
+export type PrepareHeartbeat = PrepareProgress | { phase: 'starting' };
 
 /** Where prepared datasets live, shared by every run under one artifact root. */
 export function preparedCacheRoot(artifactRoot: string): string {
@@ -25,16 +35,21 @@ export function preparedCacheRoot(artifactRoot: string): string {
 
 export function prepareDataActivity(deps: Pick<ActivityDeps, 'stageMemoryMb'>) {
   return async function prepareData(config: RunRef): Promise<PreparedRef> {
-    const folder = await ownedRunFolder(config);
-    const { train } = await loadTrainConfig(config.snapshot.train.path);
     const context = Context.current();
-    context.heartbeat({ records: 0 });
-    const prepared = await prepareDataInProcess(train.data, preparedCacheRoot(config.artifactRoot), {
-      ...(deps.stageMemoryMb ? { heapMb: deps.stageMemoryMb } : {}),
-      onProgress: (done, total) => context.heartbeat({ records: done, total }),
-      signal: context.cancellationSignal,
-    });
-    await writeJsonAtomically(join(folder.root, 'data.json'), prepared);
-    return prepared;
+    let details: PrepareHeartbeat = { phase: 'starting' };
+    return withLiveness(async () => {
+      const folder = await ownedRunFolder(config);
+      const { train } = await loadTrainConfig(config.snapshot.train.path);
+      const prepared = await prepareDataInProcess(train.data, preparedCacheRoot(config.artifactRoot), {
+        ...(deps.stageMemoryMb ? { heapMb: deps.stageMemoryMb } : {}),
+        onProgress: (_done, _total, progress) => {
+          details = progress as PrepareProgress;
+          context.heartbeat(details);
+        },
+        signal: context.cancellationSignal,
+      });
+      await writeJsonAtomically(join(folder.root, 'data.json'), prepared);
+      return prepared;
+    }, () => details);
   };
 }

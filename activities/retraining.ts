@@ -16,9 +16,11 @@ import { dirname, join } from 'node:path';
 import { DataError } from '../src/errors.js';
 import type { SplitEvaluation } from '../src/train/evaluate.js';
 import type { Holdout } from '../src/train/evaluate-checkpoint.js';
+import { trainingStallLimit } from '../src/pipeline/stall-limits.js';
 import { evaluateModelInProcess } from '../src/train/process.js';
 import type { ActivityDeps } from './deps.js';
 import { withLiveness } from './liveness.js';
+import { progressDetails } from './progress.js';
 
 export type { ChampionEntry, PromotionDecision } from '../src/registry/champion.js';
 
@@ -83,12 +85,17 @@ export function evaluateChampionActivity() {
   return async function evaluateChampion(input: EvaluateChampionInput): Promise<ChampionJudgement | SplitEvaluation | undefined> {
     const { manifest, challengerModel, ...request } = input;
     if (manifest) await verifyModel(input.model, manifest, 'champion');
+    const stall = await trainingStallLimit(input.trainParams);
+    const judge = (model: string, excludeGroups?: string[]) => {
+      const { onProgress, details } = progressDetails({ model });
+      return withLiveness(() => evaluateModelInProcess({ ...request, model, split: 'test', ...(excludeGroups ? { excludeGroups } : {}) }, { stall, onProgress }), details);
+    };
     // Histories recorded before judgements had a challenger model scored the champion alone.
-    if (!challengerModel) return withLiveness(() => evaluateModelInProcess({ ...request, split: 'test' }));
+    if (!challengerModel) return judge(input.model);
     const learned = await groupsLearnedBy(input.model);
     const excludeGroups = learned ?? [];
-    const champion = await withLiveness(() => evaluateModelInProcess({ ...request, split: 'test', excludeGroups }));
-    const challenger = await withLiveness(() => evaluateModelInProcess({ ...request, model: challengerModel, split: 'test', excludeGroups }));
+    const champion = await judge(input.model, excludeGroups);
+    const challenger = await judge(challengerModel, excludeGroups);
     if (!champion || !challenger) {
       throw new DataError(
         `Every test subject of ${input.preparedDir} is one the champion (${input.model}) trained or was validated on, so the two models cannot be compared fairly. ` +

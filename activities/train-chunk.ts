@@ -1,10 +1,11 @@
 /**
  * Stage 4, `trainChunk` (training task queue): train from a checkpoint for a
  * few epochs in a child process, heartbeating `{epoch, step, loss,
- * checkpoint}`. A retry resumes from the checkpoint its last heartbeat named
+ * checkpoint, progressAt}`. A retry resumes from the checkpoint its last heartbeat named
  * (or the committed one), so a crash costs at most one checkpoint interval. Cancellation and
  * worker shutdown save at the next step boundary and fail the attempt, to be
- * resumed from that save.
+ * resumed from that save. A training process silent for `training.stallTimeoutSeconds`
+ * is killed and the attempt fails (retryably, as `Stalled`).
  */
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,9 +15,11 @@ import type { CheckpointRef } from '../src/checkpoint/checkpoint.js';
 import { sha256 } from '../src/config/read-json.js';
 import { firstValidCheckpoint, listCheckpoints } from '../src/checkpoint/series.js';
 import { CheckpointError } from '../src/errors.js';
+import { trainingStallLimit } from '../src/pipeline/stall-limits.js';
 import type { BestCheckpoint, ChunkResult } from '../src/train/chunk.js';
 import type { EarlyStoppingState } from '../src/train/early-stopping.js';
 import { trainChunkInProcess } from '../src/train/process.js';
+import type { StallLimit } from '../src/process/stall.js';
 import { withLiveness } from './liveness.js';
 import type { RunRef } from './validate-config.js';
 
@@ -46,22 +49,32 @@ export type ChunkInputs = Pick<TrainChunkInput, 'committed' | 'fromEpoch' | 'unt
 /** What a training attempt heartbeats; a retry reads it back. */
 export interface TrainingHeartbeat {
   epoch: number;
+  /** The last step the training process reported. */
   step: number;
   loss?: number;
   checkpoint: string;
+  /** Progress between steps (the checkpoint restored, a validation batch), when that came last. */
+  progress?: string;
+  /** When the training process last reported progress (ISO 8601): liveness heartbeats repeat the details, so this says how fresh they are. */
+  progressAt?: string;
 }
 
 export function trainChunkActivity() {
   return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {
     const context = Context.current();
     const { checkpoints } = await ownedRunFolder(input.config);
+    const stall = await trainingStallLimit(input.config.snapshot.train.path);
     const lineage = chunkLineage(input);
     const start =
       (await resumePoint(checkpoints, input.committed, lineage, context.info.heartbeatDetails as TrainingHeartbeat | undefined)) ??
-      (await withLiveness(() => repairCommitted(checkpoints, input), () => ({ repairing: input.committed.path })));
+      (await withLiveness(() => repairCommitted(checkpoints, input, stall), () => ({ repairing: input.committed.path })));
 
-    let details: TrainingHeartbeat = { epoch: 0, step: input.committed.step, checkpoint: start };
+    let details: TrainingHeartbeat = { epoch: input.fromEpoch, step: input.committed.step, checkpoint: start };
     const beat = () => context.heartbeat(details);
+    const moved = (change: Partial<TrainingHeartbeat>) => {
+      details = { ...details, progress: undefined, ...change, progressAt: new Date().toISOString() };
+      beat();
+    };
     // Liveness beats too: steps can be slower than the heartbeat timeout.
     const result = await withLiveness(
       () =>
@@ -82,14 +95,10 @@ export function trainChunkActivity() {
           },
           {
             signal: context.cancellationSignal,
-            onStep: ({ epoch, step, loss }) => {
-              details = { ...details, epoch, step, loss };
-              beat();
-            },
-            onCheckpoint: ({ checkpoint, epoch, step }) => {
-              details = { ...details, epoch, step, checkpoint: checkpoint.path };
-              beat();
-            },
+            stall,
+            onStep: ({ epoch, step, loss }) => moved({ epoch, step, loss }),
+            onCheckpoint: ({ checkpoint, epoch, step }) => moved({ epoch, step, checkpoint: checkpoint.path }),
+            onProgress: (progress) => moved({ progress }),
           },
         ),
       () => details,
@@ -138,7 +147,7 @@ async function resumePoint(dir: string, committed: TrainChunkInput['committed'],
  * The corrupt folder is kept beside, renamed `*.corrupt-<time>`. Fails
  * non-retryably when neither is left.
  */
-async function repairCommitted(dir: string, input: TrainChunkInput): Promise<string> {
+async function repairCommitted(dir: string, input: TrainChunkInput, stall: StallLimit): Promise<string> {
   const { committed, previous } = input;
   const lost = (why: string) =>
     new CheckpointError(
@@ -170,7 +179,7 @@ async function repairCommitted(dir: string, input: TrainChunkInput): Promise<str
     ...(input.best ? { best: input.best } : {}),
     protect: [previous.committed.path, path],
     lineage,
-  });
+  }, { stall });
   if (repaired.step !== committed.step) throw lost(`training its chunk again from ${path} ended at step ${repaired.step}, not at ${committed.step}`);
   return repaired.checkpoint.path;
 }

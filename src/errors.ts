@@ -96,6 +96,36 @@ export class BackendUnavailableError extends EpochalError {
   }
 }
 
+/**
+ * A child process that reported no progress for longer than its stall limit
+ * (see `src/process/stall.ts`): presumed hung and killed. Retryable: the
+ * attempt runs again (a training chunk from its last checkpoint).
+ */
+export class StalledError extends EpochalError {
+  readonly type = 'Stalled';
+  override readonly retryable = true;
+
+  constructor(
+    /** The work that stalled (`trainChunk`, `evaluate`, `inferShard`, ...). */
+    readonly task: string,
+    /** The last progress heard, in words (`step 3 (epoch 1)`). */
+    readonly after: string,
+    readonly silentSeconds: number,
+    readonly limit: { seconds: number; setting: string },
+  ) {
+    super(
+      `The ${task} in the training process made no progress for ${silentSeconds.toFixed(1)} s after ${after} ` +
+        `(the limit, ${limit.setting}, is ${limit.seconds} s), so the process was killed and the attempt will be retried. ` +
+        `Fix: if this work honestly goes that long without progress (a large model's first step, a slow backend), raise ${limit.setting}.`,
+    );
+    this.name = 'StalledError';
+  }
+
+  details(): { task: string; after: string; silentSeconds: number; limitSeconds: number; setting: string } {
+    return { task: this.task, after: this.after, silentSeconds: this.silentSeconds, limitSeconds: this.limit.seconds, setting: this.limit.setting };
+  }
+}
+
 /** Who claimed a folder (see `src/artifacts/folder-claim.ts`). */
 export interface FolderOwner {
   workflowId: string;

@@ -7,8 +7,8 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 
-/** Folders under the artifact root that are Epochal's own (prepared data, the registry, run comparisons) or the samples' inference outputs: never a run's. */
-export const RESERVED_RUN_IDS = ['prepared', 'prepared-inference', 'registry', 'inference', 'comparisons'] as const;
+/** Folders under the artifact root that are Epochal's own (prepared data, the registry, run comparisons, sweeps) or the samples' inference outputs: never a run's. */
+export const RESERVED_RUN_IDS = ['prepared', 'prepared-inference', 'registry', 'inference', 'comparisons', 'sweeps'] as const;
 const MAX_RUN_ID = 128;
 
 type Json = Record<string, unknown>;
@@ -123,13 +123,56 @@ export function checkTrainingPipelineInput(input: unknown, workflowId: string): 
   }
 }
 
+/** The fields a continued batchInference's `resume` must have (set by Epochal, never by hand). */
+const INFERENCE_RESUME_FIELDS: [string, 'object' | 'number'][] = [
+  ['plan', 'object'],
+  ['input', 'object'],
+  ['done', 'number'],
+  ['rows', 'number'],
+  ['reusedShards', 'number'],
+  ['seconds', 'object'],
+];
+
 export function checkBatchInferenceInput(input: unknown): void {
+  const workflow = 'batchInference';
   const example = '{"inferParams":"configs/sleepnet-small/infer_params.json"}';
-  configRef('batchInference', object('batchInference', input, example), 'inferParams', example);
+  const fields = object(workflow, input, example);
+  configRef(workflow, fields, 'inferParams', example);
+  const perRun = fields.shardsPerRun;
+  if (perRun !== undefined && !(typeof perRun === 'number' && Number.isInteger(perRun) && perRun >= 1)) {
+    invalid(workflow, 'shardsPerRun', 'a whole number ≥ 1', perRun, 'leave it out, or give how many shards one workflow run may score before continuing as new.');
+  }
+  if (fields.resume === undefined) return;
+  const resume = fields.resume;
+  const fix = 'resume is the state Epochal carries across continue-as-new; start a new job with inferParams alone.';
+  if (!isObject(resume)) invalid(workflow, 'resume', 'the state of a continued job', resume, fix);
+  for (const [key, kind] of INFERENCE_RESUME_FIELDS) {
+    if (kindOf(resume[key]) !== kind) invalid(workflow, `resume.${key}`, `a${kind === 'object' ? 'n' : ''} ${kind} (the state of a continued job)`, resume[key], fix);
+  }
 }
 
 export function checkRetrainingInput(input: unknown): void {
   const fields = object('retrainingPipeline', input, TRAIN_EXAMPLE);
   configRef('retrainingPipeline', fields, 'trainParams', TRAIN_EXAMPLE);
   optionalString('retrainingPipeline', fields, 'trainingTaskQueue', "leave it out to use train_params' training.taskQueue.");
+}
+
+/** The longest trial number a sweep's trial ids end with (`-trial-1000`). */
+const TRIAL_SUFFIX = '-trial-0000';
+
+export function checkSweepInput(input: unknown, workflowId: string): void {
+  const workflow = 'sweepPipeline';
+  const example = '{"sweepParams":"configs/tabular-mlp/sweep_params.json"}';
+  const fields = object(workflow, input, example);
+  if (fields.resume === undefined) configRef(workflow, fields, 'sweepParams', example);
+  optionalString(workflow, fields, 'trainingTaskQueue', "leave it out to use each trial's training.taskQueue.");
+  const polls = fields.pollsPerRun;
+  if (polls !== undefined && !(typeof polls === 'number' && Number.isInteger(polls) && polls >= 1)) {
+    invalid(workflow, 'pollsPerRun', 'a whole number ≥ 1', polls, 'leave it out, or give how many progress reads one workflow run may make before continuing as new.');
+  }
+  // Trials are named after the sweep, and so are their run folders.
+  checkRunId(workflow, 'the workflow id (which names the sweep and its trials)', fileSafeRunId(`${workflowId}${TRIAL_SUFFIX}`));
+  if (fields.resume !== undefined && !(isObject(fields.resume) && isObject(fields.resume.plan) && Array.isArray(fields.resume.trials))) {
+    invalid(workflow, 'resume', 'the state of a continued sweep', fields.resume, 'resume is the state Epochal carries across continue-as-new; start a new sweep with sweepParams instead.');
+  }
 }

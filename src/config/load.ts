@@ -98,7 +98,8 @@ export async function loadInferConfig(input: ConfigInput, options: LoadOptions =
   return { infer, baseDir, source: withoutData(doc) };
 }
 
-async function readDocument(input: ConfigInput, cwd: string, roots: Roots | undefined): Promise<ConfigDocument> {
+/** Reads a config given as a path (checked against `roots` first) or as the object itself. */
+export async function readDocument(input: ConfigInput, cwd: string, roots: Roots | undefined): Promise<ConfigDocument> {
   if (typeof input !== 'string') return inlineDocument(input);
   const file = resolve(cwd, input);
   if (roots && !(await allowed(file, 'read', roots))) {

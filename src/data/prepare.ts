@@ -3,7 +3,9 @@
  * preprocessing and writing each record into the shards of its split while
  * gathering train-split statistics. Keyed by a fingerprint of the data and
  * every setting that shapes the result: a second run with the same
- * fingerprint reuses the prepared shards and does no work.
+ * fingerprint reuses the prepared shards and does no work. Memory stays flat
+ * as records grow: one record at a time, streaming statistics, shards
+ * flushed as they fill, and per record only its group number.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,8 +16,10 @@ import type { DataConfig } from '../config/data/data.js';
 import { sha256 } from '../config/read-json.js';
 import type { Dataset, DatasetContext, FieldSpec } from './dataset.js';
 import { datasetFingerprint, PREPARED_FORMAT, preparedFingerprint } from './fingerprint.js';
+import { recordGroups } from './groups.js';
 import { INDEX_FILE, PreparedData, STATS_FILE, type PreparedIndex, type PreparedStats } from './prepared.js';
 import { preparedFields, preprocessRecord, windowRecord } from './preprocess.js';
+import type { OnPrepareProgress } from './progress.js';
 import { openDataset } from './registry.js';
 import { ShardWriter } from './shards.js';
 import { assignGroups, SPLITS, type SplitName } from './split.js';
@@ -40,8 +44,8 @@ export interface PreparedRef {
 export interface PrepareOptions {
   /** Folder holding prepared datasets, one per fingerprint (`<artifactRoot>/prepared`). */
   cacheRoot: string;
-  /** Called after every record with (done, total); may be async (e.g. heartbeat). */
-  onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** Called as the long phases go (bytes hashed, records scanned or written, splits closed); awaited. */
+  onProgress?: OnPrepareProgress;
 }
 
 /** The dataset context a data config implies (labels, target field, ignore label). */
@@ -55,7 +59,7 @@ export async function prepareData(data: DataConfig, options: PrepareOptions): Pr
   const dataset = await openDataset(data.source, context);
   try {
     const fingerprint = preparedFingerprint({
-      data: await datasetFingerprint(dataset),
+      data: await datasetFingerprint(dataset, options.onProgress),
       target: context.target,
       classes: data.classes,
       split: data.split,
@@ -86,8 +90,9 @@ async function writePrepared(
   const { preprocessing } = data;
   const steps = { ...(preprocessing.resampleHz ? { resampleHz: preprocessing.resampleHz } : {}), ...(preprocessing.maxEpochs ? { maxSteps: preprocessing.maxEpochs } : {}) };
   const fields = preparedFields(dataset.fields, steps);
-  const groups = dataset.groups ? await dataset.groups() : await readGroups(dataset);
-  const assignment = assignGroups(groups, data.split, dataset.origin);
+  const groups = await recordGroups(dataset, options.onProgress);
+  const assignment = assignGroups(groups.names, data.split, dataset.origin);
+  const splitOfGroup = groups.names.map((name) => assignment.get(name)!);
   const normalized = normalizedFields(fields, preprocessing.normalize);
   const statistics = new TrainStatistics(fields, normalized, context.target, data.classes.length, context.ignoreLabel);
   const writers = Object.fromEntries(SPLITS.map((split) => [split, new ShardWriter(dir, split, fields)])) as Record<SplitName, ShardWriter>;
@@ -96,7 +101,7 @@ async function writePrepared(
     const raw = await dataset.get(i);
     validateRecord(raw, dataset.fields, { origin: dataset.origin, index: i }, context);
     const record = preprocessRecord(raw, dataset.fields, fields, steps);
-    const split = assignment.get(groups[i]!)!;
+    const split = splitOfGroup[groups.of(i)]!;
     if (split === 'train') statistics.add(record.fields); // each epoch once, however windows overlap
     if (!preprocessing.window) await writers[split].write(record);
     else {
@@ -104,14 +109,15 @@ async function writePrepared(
       const { epochs, strideEpochs = epochs } = preprocessing.window;
       for (const window of windowRecord(record, fields, epochs, split === 'train' ? strideEpochs : epochs)) await writers[split].write(window);
     }
-    await options.onProgress?.(i + 1, dataset.length);
+    await options.onProgress?.({ phase: 'writing', done: i + 1, total: dataset.length, unit: 'records' });
   }
 
   const splitGroups = (split: SplitName) => [...assignment.values()].filter((s) => s === split).length;
   const splits = {} as PreparedIndex['splits'];
-  for (const split of SPLITS) {
+  for (const [k, split] of SPLITS.entries()) {
     const shards = await writers[split].finish();
     splits[split] = { records: shards.reduce((n, shard) => n + shard.records, 0), groups: splitGroups(split), shards };
+    await options.onProgress?.({ phase: 'finishing', done: k + 1, total: SPLITS.length, unit: 'splits' });
   }
   const counts = statistics.counts();
   const warnings = counts.flatMap((n, c) => (n === 0 ? [`Class "${data.classes[c]}" has no labelled examples in the train split.`] : []));
@@ -147,15 +153,6 @@ function normalizedFields(fields: Record<string, FieldSpec>, normalize: DataConf
   if (normalize.method === 'none') return [];
   const names = normalize.fields ?? Object.keys(fields).filter((name) => ['signal', 'features'].includes(fields[name]!.kind));
   return names.filter((name) => fields[name]?.dtype === 'float32');
-}
-
-async function readGroups(dataset: Dataset): Promise<string[]> {
-  const groups: string[] = [];
-  for (let i = 0; i < dataset.length; i++) {
-    const record = await dataset.get(i);
-    groups.push(record.group ?? record.id);
-  }
-  return groups;
 }
 
 async function refOf(prepared: PreparedData, reused: boolean, processed: number): Promise<PreparedRef> {

@@ -92,10 +92,18 @@ export class ShardWriter {
     const shard = this.current!;
     for (const name of this.names) {
       const data = record.fields[name]!.data;
-      const bytes = Buffer.from(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)); // a copy: callers reuse arrays
-      shard.pending.push(bytes);
-      shard.pendingBytes += bytes.length;
-      shard.bytes += bytes.length;
+      const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      if (view.length >= WRITE_BYTES) {
+        // A large array (a night of ECG) goes to disk as it is, before this returns: no copy of it is ever held.
+        await flush(shard);
+        await writeAll(shard.handle, view, shard.path);
+        shard.hash.update(view);
+      } else {
+        const bytes = Buffer.from(view); // a copy: callers reuse arrays
+        shard.pending.push(bytes);
+        shard.pendingBytes += bytes.length;
+      }
+      shard.bytes += view.length;
     }
     shard.ids.push(record.id);
     shard.groups.push(record.group ?? record.id);

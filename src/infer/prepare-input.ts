@@ -1,11 +1,14 @@
 /**
  * The input of a batch-inference job, checked against the model and written
- * as prepared shards of `shardSize` records (one `inferShard` activity each):
- * the source's fields are checked against what the model was trained on
- * before anything is read, each record is validated and preprocessed as in
- * training, and batches normalise with the model's train statistics. Keyed by
- * a fingerprint of the data, the model's preprocessing and the shard size, so
- * a retried or repeated job reuses the shards.
+ * as prepared data: the source's fields are checked against what the model
+ * was trained on before anything is read, each record is validated and
+ * preprocessed as in training, and batches normalise with the model's train
+ * statistics. The job scores it in shards of `shardSize` records (one
+ * `inferShard` activity each, see `shards.ts`), described by two numbers
+ * rather than a list, so what travels through workflow history does not grow
+ * with the shard count; the files on disk are laid out as for training,
+ * whatever the shard size. Keyed by a fingerprint of the data and the model's
+ * preprocessing, so a retried or repeated job (with any shard size) reuses it.
  */
 import { join } from 'node:path';
 import { createFolderOnce, writeJsonAtomically } from '../artifacts/atomic.js';
@@ -25,13 +28,16 @@ import type { Preprocessing } from './model-package.js';
 /** Inference input lives in the prepared format's `test` split; the other splits are empty. */
 export const INFERENCE_SPLIT = 'test';
 
+/** The prepared input of a job: a reference and a few numbers, the same size however many shards it has. */
 export interface InferenceInput {
   dir: string;
   fingerprint: string;
   reused: boolean;
   records: number;
-  /** Records per shard, in order. */
-  shards: number[];
+  /** Records per shard: shard k scores records [k·shardSize, (k+1)·shardSize) of the input, the last one fewer. */
+  shardSize: number;
+  /** ⌈records / shardSize⌉. */
+  shardCount: number;
 }
 
 export interface InferenceInputOptions {
@@ -96,15 +102,13 @@ export async function prepareInferenceInput(
         { file: dataset.origin, field: [...mapping.values()].join(', ') },
       );
     }
-    const fingerprint = sha256(
-      JSON.stringify({ data: await datasetFingerprint(dataset), mapping: [...mapping], preprocessing, shardSize: options.shardSize }),
-    );
+    const fingerprint = sha256(JSON.stringify({ data: await datasetFingerprint(dataset), mapping: [...mapping], preprocessing }));
     const dir = join(options.cacheRoot, fingerprint);
     const existing = await PreparedData.open(dir);
-    if (existing) return refOf(existing, true);
+    if (existing) return refOf(existing, options.shardSize, true);
 
     await createFolderOnce(dir, (staging) => writeInput(dataset, mapping, preprocessing, fingerprint, staging, options));
-    return refOf((await PreparedData.open(dir))!, false);
+    return refOf((await PreparedData.open(dir))!, options.shardSize, false);
   } finally {
     await dataset.close?.();
   }
@@ -116,7 +120,7 @@ async function writeInput(
   preprocessing: Preprocessing,
   fingerprint: string,
   dir: string,
-  options: InferenceInputOptions,
+  options: Pick<InferenceInputOptions, 'onProgress'>,
 ): Promise<void> {
   const sourceSpecs: Record<string, FieldSpec> = {};
   const originalSpecs: Record<string, FieldSpec> = {};
@@ -125,7 +129,7 @@ async function writeInput(
     originalSpecs[trained] = dataset.fields[field]!;
   }
   const fields = Object.fromEntries([...mapping.keys()].map((trained) => [trained, preprocessing.fields[trained]!]));
-  const writer = new ShardWriter(dir, INFERENCE_SPLIT, fields, undefined, options.shardSize);
+  const writer = new ShardWriter(dir, INFERENCE_SPLIT, fields); // files sized as for training: a shard of the job is a record range
   const context = { classes: preprocessing.classes, target: '', ignoreLabel: -1 };
   for (let i = 0; i < dataset.length; i++) {
     const raw = await dataset.get(i);
@@ -152,7 +156,7 @@ async function writeInput(
   await writeJsonAtomically(join(dir, INDEX_FILE), index); // last: marks the folder complete
 }
 
-function refOf(prepared: PreparedData, reused: boolean): InferenceInput {
-  const split = prepared.index.splits[INFERENCE_SPLIT];
-  return { dir: prepared.dir, fingerprint: prepared.index.fingerprint, reused, records: split.records, shards: split.shards.map((s) => s.records) };
+function refOf(prepared: PreparedData, shardSize: number, reused: boolean): InferenceInput {
+  const { records } = prepared.index.splits[INFERENCE_SPLIT];
+  return { dir: prepared.dir, fingerprint: prepared.index.fingerprint, reused, records, shardSize, shardCount: Math.ceil(records / shardSize) };
 }

@@ -35,6 +35,8 @@ export interface ScoreShardRequest {
   output: { dir: string; format: OutputFormat; probabilities: boolean };
   /** Identifies what produces this output (model, input, options): existing output is reused only under the same key. */
   key: string;
+  /** The job scoring it (its first run id): an output another job wrote under the same key counts as reused. */
+  job?: string;
 }
 
 export interface ShardOutput {
@@ -43,7 +45,7 @@ export interface ShardOutput {
   rows: number;
   sha256: string;
   seconds: number;
-  /** True when a matching output existed and nothing was scored. */
+  /** True when this job did not score it: an earlier job under the same id had written a matching output. */
   reused: boolean;
   /** Rows predicted as each class (the most probable), in class order; absent for outputs written before it was kept. */
   predicted?: number[];
@@ -55,31 +57,46 @@ interface DoneMarker {
   sha256: string;
   seconds: number;
   predicted?: number[];
+  /** The job that scored it (absent in markers written before it was kept). */
+  job?: string;
 }
 
 const markerOf = (file: string) => `${file}.done.json`;
 
-/** The shard's finished output, when one exists for this key and its hash still matches. */
-export async function existingOutput(request: ScoreShardRequest): Promise<ShardOutput | undefined> {
-  const file = join(request.output.dir, outputFileName(request.shard, request.output.format));
+/**
+ * What shard `shard`'s marker in `dir` records, when it was written under
+ * `key` (the output file itself is not read; `existingOutput` checks its hash).
+ */
+export async function finishedOutput(dir: string, format: OutputFormat, shard: number, key: string, job?: string): Promise<ShardOutput | undefined> {
+  const file = join(dir, outputFileName(shard, format));
+  let marker: DoneMarker;
   try {
-    const marker = JSON.parse(await readFile(markerOf(file), 'utf8')) as DoneMarker;
-    if (marker.key !== request.key || sha256(await readFile(file)) !== marker.sha256) return undefined;
-    return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds: marker.seconds, reused: true, ...(marker.predicted ? { predicted: marker.predicted } : {}) };
+    marker = JSON.parse(await readFile(markerOf(file), 'utf8')) as DoneMarker;
   } catch {
     return undefined;
   }
+  if (marker.key !== key) return undefined;
+  const reused = job === undefined || marker.job !== job;
+  return { shard, file, rows: marker.rows, sha256: marker.sha256, seconds: marker.seconds, reused, ...(marker.predicted ? { predicted: marker.predicted } : {}) };
 }
 
-/** Scores the shard and writes its output atomically (see the module comment). */
-export async function scoreShard(request: ScoreShardRequest): Promise<ShardOutput> {
+/** The shard's finished output, when one exists for this key and its hash still matches. */
+export async function existingOutput(request: ScoreShardRequest): Promise<ShardOutput | undefined> {
+  const output = await finishedOutput(request.output.dir, request.output.format, request.shard, request.key, request.job);
+  if (!output) return undefined;
+  const bytes = await readFile(output.file).catch(() => undefined);
+  return bytes && sha256(bytes) === output.sha256 ? output : undefined;
+}
+
+/** Scores the shard and writes its output atomically (see the module comment); `onBatch` follows its progress. */
+export async function scoreShard(request: ScoreShardRequest, onBatch?: (batch: number) => void): Promise<ShardOutput> {
   const started = performance.now();
   await useBackend(request.backend);
   const prepared = await PreparedData.open(request.inputDir);
   if (!prepared) throw new Error(`No prepared inference input in ${request.inputDir}.`);
   const { preprocessing } = request.model;
   const model = await loadedModel(request);
-  const rows = await predictRows(model, prepared, request);
+  const rows = await predictRows(model, prepared, request, onBatch);
   const file = join(request.output.dir, outputFileName(request.shard, request.output.format));
   const { data, ids } = encodeOutput(rows, {
     format: request.output.format,
@@ -91,7 +108,7 @@ export async function scoreShard(request: ScoreShardRequest): Promise<ShardOutpu
   await writeFileAtomically(file, data);
   const seconds = (performance.now() - started) / 1000;
   const predicted = predictedCounts(rows, preprocessing.classes.length);
-  const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds, predicted };
+  const marker: DoneMarker = { key: request.key, rows: rows.length, sha256: sha256(data), seconds, predicted, ...(request.job ? { job: request.job } : {}) };
   await writeJsonAtomically(markerOf(file), marker);
   return { shard: request.shard, file, rows: marker.rows, sha256: marker.sha256, seconds, reused: false, predicted };
 }
@@ -123,11 +140,12 @@ async function loadedModel(request: ScoreShardRequest): Promise<tf.LayersModel> 
 }
 
 /** One row per record, or per real (unpadded) step of a sequence record. */
-async function predictRows(model: tf.LayersModel, prepared: PreparedData, request: ScoreShardRequest): Promise<OutputRow[]> {
+async function predictRows(model: tf.LayersModel, prepared: PreparedData, request: ScoreShardRequest, onBatch?: (batch: number) => void): Promise<OutputRow[]> {
   const { preprocessing } = request.model;
   const inputFields = Object.keys(request.model.net.inputs).map((input) => preprocessing.inputs[input] ?? input);
   const sequence = hasSequence(preprocessing.fields);
   const rows: OutputRow[] = [];
+  let done = 0;
   for await (const batch of batches(prepared, INFERENCE_SPLIT, { batchSize: request.batchSize, fields: [...new Set([...inputFields, ...(sequence ? [MASK_FIELD] : [])])], records: request.records })) {
     const probabilities = tf.tidy(() => {
       const inputs = inputFields.map((field) => tf.tensor(batch.fields[field]!.data, batch.fields[field]!.shape));
@@ -136,6 +154,7 @@ async function predictRows(model: tf.LayersModel, prepared: PreparedData, reques
     const values = (await probabilities.data()) as Float32Array;
     const classes = probabilities.shape[probabilities.shape.length - 1]!;
     probabilities.dispose();
+    onBatch?.((done += 1));
     if (!sequence) {
       batch.ids.forEach((id, r) => rows.push({ id, probabilities: values.slice(r * classes, (r + 1) * classes) }));
       continue;

@@ -1,7 +1,8 @@
 /**
  * The buildModel stage: build the network from the run's config snapshot on
  * the configured backend, load pretrained weights, apply freezing, and write
- * the initial checkpoint with the freezing and pretrained reports.
+ * the initial checkpoint with the freezing and pretrained reports. The
+ * buildModel activity runs it in a stage process (`stage-process.ts`).
  */
 import { join } from 'node:path';
 import { useBackend } from '../backend/index.js';
@@ -36,6 +37,14 @@ export interface BuildModelInput {
   preparedDir?: string;
 }
 
+/** A step of building the model, reported as it begins. */
+export type BuildPhase = 'building' | 'loading weights' | 'planning memory' | 'writing checkpoint';
+
+export interface BuildHooks {
+  /** Called as each step begins. */
+  onPhase?(phase: BuildPhase): void | Promise<void>;
+}
+
 /** What the stage produced, by reference. */
 export interface BuiltModel {
   checkpoint: CheckpointRef;
@@ -58,7 +67,8 @@ export interface MemoryPlanSummary {
   report: FileRef;
 }
 
-export async function buildModelStage(input: BuildModelInput): Promise<BuiltModel> {
+export async function buildModelStage(input: BuildModelInput, hooks: BuildHooks = {}): Promise<BuiltModel> {
+  await hooks.onPhase?.('building');
   const config = await loadTrainConfig(input.trainParams);
   const { train, net } = config;
   const backend = await useBackend(train.backend);
@@ -74,9 +84,11 @@ export async function buildModelStage(input: BuildModelInput): Promise<BuiltMode
 
     let pretrained: CompatibilityReport | undefined;
     if (train.fineTune?.pretrained) {
+      await hooks.onPhase?.('loading weights');
       pretrained = await loadPretrained(model, train.fineTune.pretrained.path, train.fineTune.pretrained.policy);
     }
 
+    if (input.preparedDir) await hooks.onPhase?.('planning memory');
     const memory = input.preparedDir ? await preflightMemory(config, backend.name, input.preparedDir, folder.reports, input.sourceFile) : undefined;
 
     const candidates = trainableCandidates(model);
@@ -84,6 +96,7 @@ export async function buildModelStage(input: BuildModelInput): Promise<BuiltMode
     applyTrainable(model, trainable, candidates);
     const freeze = freezeReport(listWeights(model), candidates);
 
+    await hooks.onPhase?.('writing checkpoint');
     const optimizer = new TrainingOptimizer(model, train.training.optimizer, train.fineTune?.learningRates);
     const checkpoint = await writeCheckpoint(checkpointFolder(folder, 0), {
       model,

@@ -3,14 +3,19 @@
  * synchronous TensorFlow.js work) so the worker's event loop stays free for
  * heartbeats, cancellation and workflow tasks. Talks to its parent over IPC
  * (see `process.ts`); exits when the parent goes away, so a killed worker
- * never leaves training running behind it.
+ * never leaves training running behind it. Reports progress as it goes
+ * (steps, checkpoints, evaluated and scored batches; at most one message per
+ * 250 ms) so the parent can tell a slow task from a hung one.
  *
- * Two environment variables exist for crash tests and debugging:
+ * Environment variables for crash tests and debugging (test-only fault injection):
  *   EPOCHAL_TRACE_STEPS=<file>                 append "<pid> <step> <unix ms>" for every step taken
  *   EPOCHAL_PAUSE_CHECKPOINT=<step>:<ms>:<file> when writing the checkpoint of <step>, create
  *                                               <file> and wait <ms> before committing it
+ *   EPOCHAL_FAULT_HANG_AT_STEP=<step>:<file>   after reporting <step>, unless <file> exists, create it
+ *                                               ("<pid> <unix ms>") and hang: the training loop awaits a
+ *                                               promise that never settles (so the hang happens once per file)
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serializeError } from '../errors.js';
 import { scoreShard } from '../infer/score.js';
@@ -20,6 +25,15 @@ import type { ChildMessage, ParentMessage, Task } from './process.js';
 
 let stopRequested = false;
 const send = (message: ChildMessage) => process.send?.(message);
+
+let lastReport = 0;
+/** Sends progress unless some was sent in the last 250 ms: steps can be far more frequent than the parent needs to hear. */
+function report(message: ChildMessage): void {
+  const now = Date.now();
+  if (now - lastReport < 250) return;
+  lastReport = now;
+  send(message);
+}
 
 process.on('disconnect', () => process.exit(0)); // the worker is gone: stop at once
 process.on('message', (message: ParentMessage) => {
@@ -32,15 +46,18 @@ process.on('message', (message: ParentMessage) => {
 
 async function run(task: Task): Promise<void> {
   let outcome: ChildMessage;
+  send({ kind: 'progress', what: 'reaching the training process' }); // a cold start (Node, TensorFlow.js) is behind it
+  lastReport = Date.now();
+  const batchDone = (of: string) => (batch: number) => report({ kind: 'progress', what: `batch ${batch} of ${of}` });
   try {
     const result =
       task.type === 'trainChunk'
         ? await trainChunk(task.request, chunkHooks())
         : task.type === 'evaluate'
-          ? await evaluateCheckpoint(task.request)
+          ? await evaluateCheckpoint(task.request, batchDone(`the ${task.request.split} split`))
           : task.type === 'evaluateModel'
-            ? await evaluateModel(task.request)
-            : await scoreShard(task.request);
+            ? await evaluateModel(task.request, batchDone(`the ${task.request.split} split`))
+            : await scoreShard(task.request, batchDone(`shard ${task.request.shard}`));
     outcome = { kind: 'result', result };
   } catch (error) {
     outcome = { kind: 'error', error: serializeError(error) };
@@ -48,23 +65,22 @@ async function run(task: Task): Promise<void> {
   send(outcome); // then wait for the next task: the parent keeps one warm process, or ends this one
 }
 
-/** Progress over IPC, the stop flag, and the tracing and pausing hooks of the environment. */
+/** Progress over IPC, the stop flag, and the tracing, pausing and hanging hooks of the environment. */
 function chunkHooks(): ChunkHooks {
-  let lastProgress = 0;
   const trace = process.env.EPOCHAL_TRACE_STEPS;
   const pause = process.env.EPOCHAL_PAUSE_CHECKPOINT?.split(':');
+  let hung = false;
   return {
     shouldStop: () => stopRequested,
-    yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
-    onStep: ({ epoch, step, loss }) => {
-      if (trace) appendFileSync(trace, `${process.pid} ${step} ${Date.now()}\n`);
-      const now = Date.now();
-      if (now - lastProgress >= 250) {
-        lastProgress = now;
-        send({ kind: 'step', epoch, step, loss });
-      }
+    yieldToEvents: () => (hung ? new Promise<void>(() => {}) : new Promise((resolve) => setImmediate(resolve))),
+    onStep: (progress) => {
+      if (trace) appendFileSync(trace, `${process.pid} ${progress.step} ${Date.now()}\n`);
+      hung = hangsAfter(progress.step);
+      if (hung) send({ kind: 'step', ...progress }); // the step the hang follows, whatever the throttle
+      else report({ kind: 'step', ...progress });
     },
     onCheckpoint: (checkpoint, state) => send({ kind: 'checkpoint', checkpoint, epoch: state.epoch, step: state.step }),
+    onProgress: (what) => report({ kind: 'progress', what }),
     ...(pause
       ? {
           beforeCheckpointCommit: async (step: number) => {
@@ -75,4 +91,13 @@ function chunkHooks(): ChunkHooks {
         }
       : {}),
   };
+}
+
+/** EPOCHAL_FAULT_HANG_AT_STEP (test-only fault injection): whether to hang after `step`, marking its file the first time. */
+function hangsAfter(step: number): boolean {
+  const [at, ...file] = process.env.EPOCHAL_FAULT_HANG_AT_STEP?.split(':') ?? [];
+  const marker = file.join(':');
+  if (step !== Number(at) || !marker || existsSync(marker)) return false;
+  writeFileSync(marker, `${process.pid} ${Date.now()}`);
+  return true;
 }

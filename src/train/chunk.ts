@@ -119,6 +119,8 @@ export interface ChunkHooks {
   onStep?(progress: { epoch: number; step: number; loss: number }): void;
   /** After every checkpoint written. */
   onCheckpoint?(checkpoint: CheckpointRef, state: ChunkState): void;
+  /** Progress between steps, in words: the model built, the checkpoint restored, each validation batch evaluated. */
+  onProgress?(what: string): void;
   /** Called between steps so messages (stop, heartbeats) get through a CPU-bound loop. */
   yieldToEvents(): Promise<void>;
   /** Runs when a checkpoint's files are written, before it is renamed into place (crash tests pause here). */
@@ -146,6 +148,7 @@ export interface ChunkState extends CheckpointState {
 
 export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Promise<ChunkResult> {
   const run = await openRunModel(request.trainParams, request.preparedDir);
+  hooks.onProgress?.('building the model');
   const { train } = run.config;
   const restoreStarted = performance.now();
   const saved = JSON.parse(await readFile(join(request.start, 'state.json'), 'utf8')) as Partial<ChunkState> & CheckpointState;
@@ -161,6 +164,7 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
   optimizer.setBaseLearningRate(request.learningRate);
   const memory = await memoryPlanFor(run, saved.memory);
   setRecompute(run.model, memory.recompute);
+  hooks.onProgress?.(`restoring the checkpoint of step ${saved.step}`);
 
   const state: ChunkState = {
     epoch: saved.epoch,
@@ -230,7 +234,8 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
         if (state.step % train.training.checkpointEverySteps === 0) await checkpoint();
         await hooks.yieldToEvents();
       }
-      const record = await endOfEpoch(run, epoch, state, request.learningRate, (performance.now() - epochStarted) / 1000);
+      const validated = (batch: number) => hooks.onProgress?.(`validation batch ${batch} of epoch ${epoch}`);
+      const record = await endOfEpoch(run, epoch, state, request.learningRate, (performance.now() - epochStarted) / 1000, validated);
       state.history.push(record);
       const monitored = advanceEarlyStopping(train.training.earlyStopping, state.earlyStopping, { ...record });
       state.earlyStopping = monitored.state;
@@ -290,9 +295,9 @@ function lossOptions(run: RunModel) {
   };
 }
 
-async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, learningRate: number, seconds: number): Promise<EpochRecord> {
+async function endOfEpoch(run: RunModel, epoch: number, state: ChunkState, learningRate: number, seconds: number, onBatch: (batch: number) => void): Promise<EpochRecord> {
   const { metrics, batchSize } = run.config.train.training;
-  const validation = await evaluateSplit(run, 'validation', batchSize);
+  const validation = await evaluateSplit(run, 'validation', batchSize, { onBatch });
   const train = classificationReport(state.epochConfusion, run.prepared.index.classes);
   const chosen = (report: Record<Metric, number>, prefix: string) => Object.fromEntries(metrics.map((metric) => [`${prefix}${metric}`, report[metric]]));
   return {

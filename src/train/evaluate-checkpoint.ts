@@ -21,13 +21,13 @@ export interface EvaluateRequest {
   predictions?: string;
 }
 
-/** The checkpoint's loss and metrics on the split; undefined when the split is empty. */
-export async function evaluateCheckpoint(request: EvaluateRequest): Promise<SplitEvaluation | undefined> {
+/** The checkpoint's loss and metrics on the split; undefined when the split is empty. `onBatch` follows its progress. */
+export async function evaluateCheckpoint(request: EvaluateRequest, onBatch?: (batch: number) => void): Promise<SplitEvaluation | undefined> {
   const run = await openRunModel(request.trainParams, request.preparedDir);
   try {
     await loadCheckpoint(request.checkpoint, run.model);
     const rows: LabelledRow[] | undefined = request.predictions ? [] : undefined;
-    const evaluation = await evaluateSplit(run, request.split, run.config.train.training.batchSize, undefined, rows);
+    const evaluation = await evaluateSplit(run, request.split, run.config.train.training.batchSize, { predictions: rows, onBatch });
     if (request.predictions && rows) {
       const sequence = rows.some((row) => row.step !== undefined);
       const { data } = encodeOutput(rows, { format: 'csv', classes: run.prepared.index.classes, probabilities: true, sequence, labels: true });
@@ -65,7 +65,7 @@ export interface Holdout {
  * the model was trained with. A model that was trained on other fields or
  * shapes cannot be judged here: a `DataError` says which.
  */
-export async function evaluateModel(request: EvaluateModelRequest): Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined> {
+export async function evaluateModel(request: EvaluateModelRequest, onBatch?: (batch: number) => void): Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined> {
   const run = await openRunModel(request.trainParams, request.preparedDir);
   run.model.dispose();
   const other = await resolveModel({ type: 'exported', path: request.model }, ''); // a checkpoint is recognised as one
@@ -88,7 +88,7 @@ export async function evaluateModel(request: EvaluateModelRequest): Promise<(Spl
     await loadPretrained(model, other.weights, 'strict');
     const fields = [...new Set([...inputFields, run.target])];
     const judged = { ...run, model, inputFields, fields, prepared: run.prepared.withNormalization(other.preprocessing.normalization) };
-    const evaluation = await evaluateSplit(judged, request.split, run.config.train.training.batchSize, selected?.indices);
+    const evaluation = await evaluateSplit(judged, request.split, run.config.train.training.batchSize, { indices: selected?.indices, onBatch });
     return evaluation && (selected ? { ...evaluation, holdout: selected.holdout } : evaluation);
   } finally {
     model.dispose();

@@ -32,24 +32,28 @@ function keepPredictions(into: LabelledRow[], ids: readonly string[], logits: tf
   }
 }
 
+export interface EvaluateOptions {
+  /** Evaluate only these records of the split. */
+  indices?: readonly number[];
+  /** Receives each labelled position's class probabilities and true class, when given. */
+  predictions?: LabelledRow[];
+  /** Called after each batch (1, 2, …): progress for a stall watch. */
+  onBatch?(batch: number): void;
+}
+
 /**
  * Evaluates `run.model` (inference mode) on `split` (or on the records
  * `indices` of it); undefined when there is nothing to evaluate. The loss is the configured one (label smoothing included) without
  * class or sample weights, as Keras reports a validation loss.
  */
-export async function evaluateSplit(
-  run: RunModel,
-  split: SplitName,
-  batchSize: number,
-  indices?: readonly number[],
-  /** Receives each labelled position's class probabilities and true class, when given. */
-  predictions?: LabelledRow[],
-): Promise<SplitEvaluation | undefined> {
+export async function evaluateSplit(run: RunModel, split: SplitName, batchSize: number, options: EvaluateOptions = {}): Promise<SplitEvaluation | undefined> {
+  const { indices, predictions, onBatch } = options;
   if (run.prepared.index.splits[split].records === 0 || indices?.length === 0) return undefined;
   const classes = run.prepared.index.classes;
   const confusion = emptyConfusion(classes.length);
   let lossSum = 0;
   let weightSum = 0;
+  let done = 0;
   for await (const data of batches(run.prepared, split, { batchSize, fields: run.fields, reuseArrays: true, ...(indices ? { indices } : {}) })) {
     const batch = toTensors(run, data);
     const [loss, labelled, logits] = tf.tidy(() => {
@@ -64,6 +68,7 @@ export async function evaluateSplit(
     if (predictions) keepPredictions(predictions, data.ids, logits, batch.labels.dataSync(), run.ignoreLabel, classes);
     tf.dispose([loss, labelled, logits]);
     disposeBatch(batch);
+    onBatch?.((done += 1));
   }
   return { loss: weightSum > 0 ? lossSum / weightSum : 0, ...classificationReport(confusion, classes) };
 }

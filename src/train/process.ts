@@ -2,13 +2,17 @@
  * Running a training chunk (or an evaluation) in a child process (`child.ts`) and following it:
  * progress and checkpoints come back over IPC, a stop request makes it save
  * and stop at the next step boundary, and a child that dies without a result
- * is an error the caller may retry.
+ * is an error the caller may retry. Given a stall limit, a child that reports
+ * no progress for longer is killed and the task fails with a retryable
+ * `StalledError` (see `../process/stall.ts`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointRef } from '../checkpoint/checkpoint.js';
-import { deserializeError, type SerializedError } from '../errors.js';
+import { deserializeError, StalledError, type SerializedError } from '../errors.js';
 import { forkTypeScript } from '../process/fork-ts.js';
+import { watchForStall, type StallLimit } from '../process/stall.js';
+import { terminate } from '../process/terminate.js';
 import type { ScoreShardRequest, ShardOutput } from '../infer/score.js';
 import type { ChunkRequest, ChunkResult } from './chunk.js';
 import type { SplitEvaluation } from './evaluate.js';
@@ -28,6 +32,8 @@ export type ParentMessage = { kind: 'run'; task: Task } | { kind: 'stop' };
 export type ChildMessage =
   | { kind: 'step'; epoch: number; step: number; loss: number }
   | { kind: 'checkpoint'; checkpoint: CheckpointRef; epoch: number; step: number }
+  /** Progress other than a training step (a phase done, an evaluated or scored batch), in words. */
+  | { kind: 'progress'; what: string }
   | { kind: 'result'; result: unknown }
   | { kind: 'error'; error: SerializedError };
 
@@ -36,9 +42,21 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 export interface ProcessHooks {
   onStep?(progress: { epoch: number; step: number; loss: number }): void;
   onCheckpoint?(progress: { checkpoint: CheckpointRef; epoch: number; step: number }): void;
+  /** Progress other than a step, in words (`batch 4 of the test split`). */
+  onProgress?(what: string): void;
   /** Aborting asks the child to save and stop at the next step boundary. */
   signal?: AbortSignal;
+  /** Kill the child and fail with a `StalledError` when it reports no progress (of any kind) for this long. */
+  stall?: StallLimit;
 }
+
+/** How long a stalled child has to exit after SIGTERM before it gets SIGKILL. */
+const KILL_GRACE_MS = 5000;
+/**
+ * How long a fresh training process may take to start (Node, tsx and TensorFlow.js load: a second or two
+ * idle, ten or more on a loaded machine) before it reports anything, when the stall limit is shorter.
+ */
+const PROCESS_START_MS = 120_000;
 
 /** Trains one chunk in a training process. */
 export function trainChunkInProcess(request: ChunkRequest, hooks: ProcessHooks = {}): Promise<ChunkResult> {
@@ -46,28 +64,40 @@ export function trainChunkInProcess(request: ChunkRequest, hooks: ProcessHooks =
 }
 
 /** Evaluates a checkpoint in a training process. */
-export function evaluateInProcess(request: EvaluateRequest): Promise<SplitEvaluation | undefined> {
-  return runInProcess({ type: 'evaluate', request }, {}) as Promise<SplitEvaluation | undefined>;
+export function evaluateInProcess(request: EvaluateRequest, hooks: ProcessHooks = {}): Promise<SplitEvaluation | undefined> {
+  return runInProcess({ type: 'evaluate', request }, hooks) as Promise<SplitEvaluation | undefined>;
 }
 
 /** Evaluates another model (a champion) on a run's split in a training process. */
-export function evaluateModelInProcess(request: EvaluateModelRequest): Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined> {
-  return runInProcess({ type: 'evaluateModel', request }, {}) as Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined>;
+export function evaluateModelInProcess(request: EvaluateModelRequest, hooks: ProcessHooks = {}): Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined> {
+  return runInProcess({ type: 'evaluateModel', request }, hooks) as Promise<(SplitEvaluation & { holdout?: Holdout }) | undefined>;
 }
 
 /** Scores one inference shard in a training process. */
-export function scoreShardInProcess(request: ScoreShardRequest): Promise<ShardOutput> {
-  return runInProcess({ type: 'inferShard', request }, {}) as Promise<ShardOutput>;
+export function scoreShardInProcess(request: ScoreShardRequest, hooks: ProcessHooks = {}): Promise<ShardOutput> {
+  return runInProcess({ type: 'inferShard', request }, hooks) as Promise<ShardOutput>;
 }
 
 function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const child = acquire();
     let settled = false;
+    let stalled: StalledError | undefined;
     const stop = () => child.connected && child.send({ kind: 'stop' } satisfies ParentMessage);
+    const watch =
+      hooks.stall &&
+      watchForStall({
+        limitMs: hooks.stall.seconds * 1000,
+        startLimitMs: Math.max(hooks.stall.seconds * 1000, PROCESS_START_MS),
+        onStall: ({ after, silentMs }) => {
+          stalled = new StalledError(task.type, after, silentMs / 1000, hooks.stall!);
+          void terminate(child, KILL_GRACE_MS).then(() => finish(() => reject(stalled), false));
+        },
+      });
     const finish = (outcome: () => void, reusable: boolean) => {
       if (settled) return;
       settled = true;
+      watch?.stop();
       hooks.signal?.removeEventListener('abort', stop);
       child.off('message', onMessage).off('error', onError).off('exit', onExit);
       // A process that was asked to stop, failed or died is not trusted with another task.
@@ -76,14 +106,21 @@ function runInProcess(task: Task, hooks: ProcessHooks): Promise<unknown> {
       outcome();
     };
     const onMessage = (message: ChildMessage) => {
-      if (message.kind === 'step') hooks.onStep?.(message);
-      else if (message.kind === 'checkpoint') hooks.onCheckpoint?.(message);
-      else if (message.kind === 'result') finish(() => resolve(message.result), true);
+      if (message.kind === 'step') {
+        watch?.progress(`step ${message.step} (epoch ${message.epoch})`);
+        hooks.onStep?.(message);
+      } else if (message.kind === 'checkpoint') {
+        watch?.progress(`the checkpoint of step ${message.step}`);
+        hooks.onCheckpoint?.(message);
+      } else if (message.kind === 'progress') {
+        watch?.progress(message.what);
+        hooks.onProgress?.(message.what);
+      } else if (message.kind === 'result') finish(() => resolve(message.result), true);
       else finish(() => reject(deserializeError(message.error)), false);
     };
     const onError = (error: Error) => finish(() => reject(error), false);
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(() => reject(new Error(`The training process exited (${signal ?? `code ${code}`}) before finishing its ${task.type}.`)), false);
+      finish(() => reject(stalled ?? new Error(`The training process exited (${signal ?? `code ${code}`}) before finishing its ${task.type}.`)), false);
     child.on('message', onMessage).on('error', onError).on('exit', onExit);
     hooks.signal?.addEventListener('abort', stop, { once: true });
     child.send({ kind: 'run', task } satisfies ParentMessage);

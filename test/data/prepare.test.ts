@@ -1,4 +1,4 @@
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,9 @@ import { DataConfig } from '../../src/config/data/data.js';
 import { batches } from '../../src/data/batches.js';
 import { prepareData } from '../../src/data/prepare.js';
 import { PreparedData } from '../../src/data/prepared.js';
+import type { PrepareProgress } from '../../src/data/progress.js';
+import { registerDataset } from '../../src/data/registry.js';
+import { SPLITS } from '../../src/data/split.js';
 
 /** A small synthetic ECG data config (12 subjects, 20–30 epochs of 32-Hz ECG). */
 function ecgData(overrides: Record<string, unknown> = {}) {
@@ -15,6 +18,32 @@ function ecgData(overrides: Record<string, unknown> = {}) {
     split: { train: 0.5, validation: 0.25, test: 0.25, seed: 21 }, // a seed whose keyed hashes split the 12 subjects 6/3/3
     ...overrides,
   });
+}
+
+/** 60 rows of 20 machines, with their values as a CSV file's cells and as a plugin's records. */
+const ROWS = Array.from({ length: 60 }, (_, i) => ({ id: `r${i}`, group: `m${(i * 7) % 20}`, features: [i / 4, (i % 9) - 4, 0.5], label: i % 3 }));
+
+async function rowsCsv(): Promise<string> {
+  const path = join(await cacheRoot(), 'rows.csv');
+  await writeFile(path, ['id,machine,a,b,c,state', ...ROWS.map((r) => [r.id, r.group, ...r.features, ['x', 'y', 'z'][r.label]].join(','))].join('\n') + '\n');
+  return path;
+}
+
+/** The same rows as a plugin dataset, which has no input files and cannot list its groups without reading its records. */
+registerDataset('prepare-test-rows', () => ({ length: ROWS.length, get: (i) => ROWS[i]! }));
+
+function rowsData(source: Record<string, unknown>) {
+  return DataConfig.parse({ source, classes: ['x', 'y', 'z'], split: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 } });
+}
+
+/** Each phase reported, in order, with the `done` counts it went through. */
+function phases(reports: PrepareProgress[]): { phase: string; unit: string; total: number; done: number[] }[] {
+  const out: { phase: string; unit: string; total: number; done: number[] }[] = [];
+  for (const { phase, unit, total, done } of reports) {
+    if (out.at(-1)?.phase !== phase) out.push({ phase, unit, total, done: [] });
+    out.at(-1)!.done.push(done);
+  }
+  return out;
 }
 
 async function cacheRoot(): Promise<string> {
@@ -79,6 +108,46 @@ describe('prepareData', () => {
     const changed = await prepareData(ecgData({ preprocessing: { maxEpochs: 22 } }), { cacheRoot: root });
     expect(changed.reused).toBe(false);
     expect(changed.fingerprint).not.toBe(first.fingerprint);
+  });
+
+  it('reports each long phase as it goes: input bytes hashed, records written, splits closed', async () => {
+    const csv = await rowsCsv();
+    const reports: PrepareProgress[] = [];
+    await prepareData(rowsData({ type: 'csv', path: csv, features: ['a', 'b', 'c'], label: 'state', id: 'id', group: 'machine' }), {
+      cacheRoot: await cacheRoot(),
+      onProgress: (progress) => void reports.push(progress),
+    });
+    const [hashing, writing, finishing, ...rest] = phases(reports);
+    const bytes = (await stat(csv)).size;
+    expect(hashing).toMatchObject({ phase: 'fingerprinting', unit: 'bytes', total: bytes });
+    expect(hashing!.done.at(-1)).toBe(bytes);
+    expect(writing).toEqual({ phase: 'writing', unit: 'records', total: 60, done: ROWS.map((_, i) => i + 1) });
+    expect(finishing).toEqual({ phase: 'finishing', unit: 'splits', total: 3, done: [1, 2, 3] });
+    expect(rest).toEqual([]);
+  });
+
+  it('reports the records it reads to fingerprint, and to learn the groups of, a dataset that cannot tell them otherwise', async () => {
+    const reports: PrepareProgress[] = [];
+    await prepareData(rowsData({ type: 'plugin', name: 'prepare-test-rows', options: {} }), { cacheRoot: await cacheRoot(), onProgress: (progress) => void reports.push(progress) });
+    const every = ROWS.map((_, i) => i + 1);
+    expect(phases(reports)).toEqual([
+      { phase: 'fingerprinting', unit: 'records', total: 60, done: every },
+      { phase: 'scanning', unit: 'records', total: 60, done: every },
+      { phase: 'writing', unit: 'records', total: 60, done: every },
+      { phase: 'finishing', unit: 'splits', total: 3, done: [1, 2, 3] },
+    ]);
+  });
+
+  it('writes the same shards whether the source lists its groups or they are read from its records', async () => {
+    const listed = await prepareData(rowsData({ type: 'csv', path: await rowsCsv(), features: ['a', 'b', 'c'], label: 'state', id: 'id', group: 'machine' }), { cacheRoot: await cacheRoot() });
+    const read = await prepareData(rowsData({ type: 'plugin', name: 'prepare-test-rows', options: {} }), { cacheRoot: await cacheRoot() });
+    const [a, b] = [(await PreparedData.open(listed.dir))!, (await PreparedData.open(read.dir))!];
+    for (const split of SPLITS) {
+      expect(b.index.splits[split]).toEqual(a.index.splits[split]); // records, groups, and each shard's size and SHA-256
+      expect(await b.recordGroups(split)).toEqual(await a.recordGroups(split));
+    }
+    expect(a.index.splits.train.records + a.index.splits.validation.records + a.index.splits.test.records).toBe(60);
+    expect(b.stats).toEqual(a.stats);
   });
 
   it('resamples signals and crops long nights as configured', async () => {

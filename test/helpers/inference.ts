@@ -1,6 +1,6 @@
 /** Integration-test helpers for batch inference: a job file on generated data, and running it on this test's workers. */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { batchInference, BatchInferenceResult } from '../../workflows/batch-inference.js';
@@ -37,4 +37,17 @@ export function infer(context: WorkerContext, inferParams: string, workflowId = 
     workflowId,
     args: [{ inferParams }],
   });
+}
+
+/** What a job's manifest.json says about its shards (the result counts them; the manifest lists them). */
+export interface InferenceManifest {
+  rows: number;
+  format: string;
+  /** Rows per predicted class, by class name. */
+  predicted?: Record<string, number>;
+  shards: { shard: number; file: string; rows: number; sha256: string; seconds: number; reused: boolean }[];
+}
+
+export async function readManifest(output: string): Promise<InferenceManifest> {
+  return JSON.parse(await readFile(join(output, 'manifest.json'), 'utf8')) as InferenceManifest;
 }

@@ -22,7 +22,12 @@ const CASES: { workflow: string; input: unknown; workflowId?: string; message: R
   { workflow: 'trainingPipeline', input: { trainParams: 'x.json' }, workflowId: 'prepared', message: /expected the workflow id \(which names the run when runId is absent\) to be a run id/ },
   { workflow: 'trainingPipeline', input: { trainParams: 'x.json', chunksPerRun: 0 }, message: /expected chunksPerRun to be a whole number ≥ 1, but got number 0/ },
   { workflow: 'batchInference', input: {}, message: /^Invalid batchInference input: expected inferParams to be the path of a config file or the config object, but got nothing\./ },
+  { workflow: 'batchInference', input: { inferParams: 'x.json', shardsPerRun: 2.5 }, message: /expected shardsPerRun to be a whole number ≥ 1, but got number 2\.5\. Fix: leave it out, or give how many shards/ },
+  { workflow: 'batchInference', input: { inferParams: 'x.json', resume: { plan: {}, input: {}, done: '7' } }, message: /expected resume\.done to be a number \(the state of a continued job\), but got "7"\. Fix: resume is the state Epochal carries/ },
   { workflow: 'retrainingPipeline', input: { trainParams: 42 }, message: /^Invalid retrainingPipeline input: expected trainParams to be the path of a config file or the config object, but got number 42\./ },
+  { workflow: 'sweepPipeline', input: {}, message: /^Invalid sweepPipeline input: expected sweepParams to be the path of a config file or the config object, but got nothing\. Fix: start it with --input '\{"sweepParams":/ },
+  { workflow: 'sweepPipeline', input: { sweepParams: 'x.json', pollsPerRun: 0 }, message: /expected pollsPerRun to be a whole number ≥ 1, but got number 0\. Fix: leave it out, or give how many progress reads/ },
+  { workflow: 'sweepPipeline', input: { sweepParams: 'x.json' }, workflowId: 's'.repeat(120), message: /expected the workflow id \(which names the sweep and its trials\) to be a run id .* \(it is 131 characters long \(at most 128\)\)\./ },
 ];
 
 describe('workflow input', () => {

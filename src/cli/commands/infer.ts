@@ -73,8 +73,8 @@ async function follow(handle: WorkflowHandle<typeof batchInference>): Promise<Ba
 }
 
 function printResult(result: BatchInferenceResult): void {
-  const reused = result.shards.filter((s) => s.reused).length;
-  print.ok(`Scored ${result.records.toLocaleString('en')} records: ${result.rows.toLocaleString('en')} rows in ${result.shards.length} shards${reused ? ` (${reused} reused)` : ''}`);
+  const reused = result.reusedShards;
+  print.ok(`Scored ${result.records.toLocaleString('en')} records: ${result.rows.toLocaleString('en')} rows in ${result.shards.toLocaleString('en')} shards${reused ? ` (${reused.toLocaleString('en')} reused)` : ''}`);
   print.field('model', `${result.model.path} (${result.model.requested.type})`);
   print.field('output', result.output);
   print.field('manifest', result.manifest.path);

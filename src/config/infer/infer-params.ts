@@ -45,6 +45,12 @@ export const InferParams = z
     heartbeatTimeoutSeconds: PositiveInt.max(3600)
       .default(60)
       .describe('How long a silent inference worker is trusted before its shard is retried elsewhere.'),
+    stallTimeoutSeconds: PositiveInt.max(86_400)
+      .default(600)
+      .describe(
+        'How long the scoring process may report no progress (a scored batch) before it is presumed hung, killed, and its shard retried. ' +
+          'Keep it above the slowest honest gap: a shard\'s first batch includes starting the process and loading the model.',
+      ),
     artifactRoot: FilePath.optional(),
   })
   .describe('Epochal batch-inference job (infer_params.json).');

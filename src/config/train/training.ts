@@ -131,5 +131,12 @@ export const Training = z.strictObject({
   heartbeatTimeoutSeconds: PositiveInt.max(3600)
     .default(60)
     .describe('How long a silent training worker is trusted before its chunk is retried elsewhere (from its last checkpoint).'),
+  stallTimeoutSeconds: PositiveInt.max(86_400)
+    .default(600)
+    .describe(
+      'How long the training process may report no progress (a step, a checkpoint, a validation or evaluation batch) before it is presumed hung, killed, and its chunk retried from the last checkpoint. ' +
+        'The worker heartbeats regardless, so heartbeatTimeoutSeconds alone cannot tell a hung process from a busy one. ' +
+        'Keep it above the slowest honest gap: a chunk\'s first step includes starting the process, building the model and restoring the checkpoint.',
+    ),
 });
 export type Training = z.infer<typeof Training>;
