@@ -10,17 +10,10 @@ import type { TrialRow } from '../../workflows/sweep-state.js';
 import { shortNames } from '../sweep/json-path.js';
 import { pollUntilSettled } from './progress.js';
 import { print } from './shared.js';
+import { TRIAL_STATUS_TEXT } from '../sweep/status-text.js';
 
 type Field = [string, string];
 
-const STATUS: Record<TrialRow['status'], string> = {
-  pending: 'pending',
-  running: 'running',
-  completed: 'completed',
-  'stopped-early': 'stopped early',
-  failed: 'failed',
-  skipped: 'skipped',
-};
 
 /** Waits for the sweep's result, printing each trial as it starts and ends. */
 export async function followSweep(handle: WorkflowHandle<typeof sweepPipeline>, options: { intervalMs?: number } = {}): Promise<SweepResult> {
@@ -40,7 +33,7 @@ export function trialOutcome(row: TrialRow, metric: string): string {
   const score = row.exported?.value !== undefined ? `, ${metric} ${row.exported.value.toFixed(4)} (epoch ${row.exported.epoch})` : '';
   const epochs = row.status === 'stopped-early' ? ` after ${row.epochs} epoch${row.epochs === 1 ? '' : 's'}` : '';
   const reason = row.reason && row.status !== 'completed' ? `: ${row.reason}` : '';
-  return `${STATUS[row.status]}${epochs}${score}${reason}`;
+  return `${TRIAL_STATUS_TEXT[row.status]}${epochs}${score}${reason}`;
 }
 
 /** The results table as text columns, best trial marked ★. */
@@ -52,7 +45,7 @@ export function resultsTable(rows: readonly TrialRow[], metric: string, best?: n
   const cells = rows.map((row) => [
     `${row.trial}${row.trial === best ? ' ★' : ''}`,
     ...paths.map((path) => JSON.stringify(row.params[path])),
-    STATUS[row.status],
+    TRIAL_STATUS_TEXT[row.status],
     String(row.epochs),
     row.best ? `${row.best.value.toFixed(4)} (${row.best.epoch})` : '—',
     row.exported?.value !== undefined ? `${row.exported.value.toFixed(4)} (${row.exported.epoch})` : '—',
@@ -89,6 +82,6 @@ export function sweepFields(workflowId: string, progress: SweepProgress): Field[
 
 function counts(rows: readonly TrialRow[]): string {
   const by = new Map<string, number>();
-  for (const row of rows) by.set(STATUS[row.status], (by.get(STATUS[row.status]) ?? 0) + 1);
+  for (const row of rows) by.set(TRIAL_STATUS_TEXT[row.status], (by.get(TRIAL_STATUS_TEXT[row.status]) ?? 0) + 1);
   return `${rows.length} trials: ${[...by].map(([status, count]) => `${count} ${status}`).join(', ')}`;
 }

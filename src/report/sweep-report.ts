@@ -11,6 +11,7 @@ import { bestEffort } from './best-effort.js';
 import { learningCurve, type CurvePoint } from './charts.js';
 import { escapeHtml, figure, metric, page, section, table } from './html.js';
 import { renderSvg } from './svg.js';
+import { TRIAL_STATUS_TEXT } from '../sweep/status-text.js';
 
 /** What the sweep's results say. */
 export interface SweepFacts {
@@ -28,14 +29,6 @@ export interface SweepFacts {
   stopped?: boolean;
 }
 
-const STATUS_TEXT: Record<TrialRow['status'], string> = {
-  pending: 'pending',
-  running: 'running',
-  completed: 'completed',
-  'stopped-early': 'stopped early',
-  failed: 'failed',
-  skipped: 'skipped',
-};
 
 /** Writes `results.json` and then, best effort (a report never fails a sweep), `report.html` into the sweep folder; returns their paths. */
 export async function writeSweepResults(folder: string, facts: SweepFacts): Promise<{ results: string; report?: string }> {
@@ -52,7 +45,7 @@ export async function writeSweepResults(folder: string, facts: SweepFacts): Prom
 
 /** The sweep as one self-contained HTML page. */
 export async function renderSweepReport(facts: SweepFacts, folder: string): Promise<string> {
-  const counts = Object.entries(countBy(facts.rows.map((row) => STATUS_TEXT[row.status])))
+  const counts = Object.entries(countBy(facts.rows.map((row) => TRIAL_STATUS_TEXT[row.status])))
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
   const better = facts.mode === 'min' ? 'lower' : 'higher';
@@ -73,7 +66,7 @@ function trialsTable(facts: SweepFacts): string {
   const rows = facts.rows.map((row) => [
     row.trial === facts.best?.trial ? `${row.trial} ★` : row.trial,
     ...paths.map((path) => describeValue(row.params[path])),
-    STATUS_TEXT[row.status],
+    TRIAL_STATUS_TEXT[row.status],
     row.epochs,
     row.best ? `${metric(row.best.value)} (${row.best.epoch})` : '—',
     row.exported ? `${metric(row.exported.value)} (${row.exported.epoch})` : '—',
