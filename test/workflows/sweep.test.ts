@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,10 +61,6 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 }
 
-async function lines(file: string): Promise<number> {
-  return (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-}
-
 /** Every execution (each run of each workflow id) the visibility store lists for `query`. */
 async function executions(client: Client, query: string): Promise<{ workflowId: string; runId: string; status: string }[]> {
   const found = [];
@@ -96,8 +93,13 @@ describe('sweepPipeline', () => {
     const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-sweep-'));
     const taskQueue = `sweep-${randomUUID()}`;
     const trainingTaskQueue = `${taskQueue}-training`;
-    const traces = [join(artifactRoot, 'steps-a.log'), join(artifactRoot, 'steps-b.log')];
-    const [first, second] = (await Promise.all(traces.map((trace) => trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_TRACE_STEPS: trace })))) as [TrainingWorker, TrainingWorker];
+    // The first worker's training process pauses 4 s before committing the checkpoint of step 20 (every trial that
+    // trains that far writes one, mid-chunk or at a chunk's end), marking the file: killed then, it surely holds a chunk.
+    const paused = join(artifactRoot, 'paused-at-step-20');
+    const [first, second] = (await Promise.all([
+      trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_PAUSE_CHECKPOINT: `20:4000:${paused}` }),
+      trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, {}),
+    ])) as [TrainingWorker, TrainingWorker];
     const workers = await createEpochalWorkers({ connection: env().nativeConnection, namespace, taskQueue, trainingTaskQueue: false, artifactRoot, workflowBundlePath });
     const sweepId = `sweep-${randomUUID()}`;
     const { result, killedWhile, status } = await workers.runUntil(
@@ -109,13 +111,13 @@ describe('sweepPipeline', () => {
             // A few progress reads per run: the sweep continues as new several times while trials train.
             args: [{ sweepParams, trainingTaskQueue, pollsPerRun: 4 }],
           });
-          // Mid-sweep: two trials have ended and the first worker is training another.
+          // Mid-sweep: two trials have ended and the first worker holds a chunk of another.
           const progress = await waitFor(async () => {
             const seen = await handle.query(sweepProgressQuery);
             return seen.trials.filter((trial) => ['completed', 'stopped-early'].includes(trial.status)).length >= 2 ? seen : undefined;
           }, 'two trials to end');
-          const before = await lines(traces[0]!);
-          await waitFor(async () => ((await lines(traces[0]!)) > before ? true : undefined), 'the first worker to train again');
+          await rm(paused, { force: true });
+          await waitFor(async () => (existsSync(paused) ? true : undefined), 'the first worker to pause mid-chunk in a later trial');
           first.child.kill('SIGKILL');
           const result = await handle.result();
           // `epochal status` of the finished sweep (its progress query answered by replaying it on this worker).
