@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, inject, it } from 'vitest';
@@ -14,6 +13,7 @@ import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/t
 import { copySample, editJson } from '../helpers/configs.js';
 import { stop, trainingWorker } from '../helpers/processes.js';
 import { useSuiteServer } from '../helpers/temporal.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
 
 const { address, namespace, workflowBundlePath } = inject('temporal');
 
@@ -44,29 +44,10 @@ async function heartbeat(handle: WorkflowHandle): Promise<TrainingHeartbeat | un
   return payload ? (defaultPayloadConverter.fromPayload(payload) as TrainingHeartbeat) : undefined;
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await sleep(50);
-  }
-}
 
 const checkpointStep = (beat: TrainingHeartbeat) => Number(/ckpt-(\d+)$/.exec(beat.checkpoint)?.[1] ?? -1);
 
 /** Steps traced per process, in order: "<pid> <step>" lines. */
-/** Whether a process of this pid still runs. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function tracedSteps(file: string): Promise<{ pid: string; step: number }[]> {
   const text = await readFile(file, 'utf8');
   return text.trim().split('\n').map((line) => {

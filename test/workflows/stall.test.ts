@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultFailureConverter, defaultPayloadConverter, type ApplicationFailure } from '@temporalio/common';
 import { describe, expect, inject, it } from 'vitest';
@@ -13,6 +12,7 @@ import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/t
 import { copySample, editJson } from '../helpers/configs.js';
 import { trainingWorker } from '../helpers/processes.js';
 import { useSuiteServer } from '../helpers/temporal.js';
+import { isAlive, waitFor as waitUntil } from '../helpers/wait.js';
 
 const { address, namespace, workflowBundlePath } = inject('temporal');
 /** Reads failures as the workers write them (messages in encoded attributes). */
@@ -36,15 +36,6 @@ async function hangJob(): Promise<string> {
   return join(dir, 'train_params.json');
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await sleep(50);
-  }
-}
 
 /** The running chunk's last heartbeat as the server has it. */
 async function heartbeat(handle: WorkflowHandle): Promise<TrainingHeartbeat | undefined> {
@@ -62,14 +53,8 @@ async function chunkStarts(handle: WorkflowHandle) {
     .map((e) => ({ ...e.activityTaskStartedEventAttributes!, at: Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6) }));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+
+const waitFor = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> => waitUntil(probe, what, timeoutMs);
 
 describe('a training process that stops making progress', () => {
   const env = useSuiteServer();

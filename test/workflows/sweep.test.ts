@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, inject, it } from 'vitest';
@@ -17,6 +16,7 @@ import { epochal, trainingWorker } from '../helpers/processes.js';
 
 type TrainingWorker = Awaited<ReturnType<typeof trainingWorker>>;
 import { useSuiteServer, withWorker } from '../helpers/temporal.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const { address, namespace, workflowBundlePath } = inject('temporal');
 
@@ -51,15 +51,6 @@ async function sweepJob(overrides: Record<string, unknown> = {}): Promise<string
   return join(dir, 'sweep_params.json');
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await sleep(100);
-  }
-}
 
 /** Every execution (each run of each workflow id) the visibility store lists for `query`. */
 async function executions(client: Client, query: string): Promise<{ workflowId: string; runId: string; status: string }[]> {
@@ -83,6 +74,8 @@ function countBy(values: readonly string[]): Record<string, number> {
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
   return counts;
 }
+
+const waitFor = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> => waitUntil(probe, what, timeoutMs, 100);
 
 describe('sweepPipeline', () => {
   const env = useSuiteServer();
