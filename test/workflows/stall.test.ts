@@ -104,7 +104,9 @@ describe('a training process that stops making progress', () => {
     const failure = FAILURES.failureToError(attempt!.lastFailure!, defaultPayloadConverter) as ApplicationFailure;
     expect(failure).toMatchObject({ type: 'Stalled', nonRetryable: false });
     expect(failure.details?.[0]).toMatchObject({ task: 'trainChunk', after: 'step 3 (epoch 1)', limitSeconds: LIMIT, setting: 'training.stallTimeoutSeconds' });
-    const silent = Number(/made no progress for (\d+\.\d) s after step 3 \(epoch 1\) \(the limit, training\.stallTimeoutSeconds, is 8 s\)/.exec(failure.message)?.[1]);
+    // The message rounds the silence to a tenth (8.03 s reads "8.0 s"); the details hold it exactly.
+    expect(failure.message).toMatch(/made no progress for \d+\.\d s after step 3 \(epoch 1\) \(the limit, training\.stallTimeoutSeconds, is 8 s\)/);
+    const silent = (failure.details?.[0] as { silentSeconds: number }).silentSeconds;
     expect(silent).toBeGreaterThan(LIMIT);
     expect(silent).toBeLessThan(LIMIT + 1.5); // noticed within a second of the limit
     // The retry started within the limit plus the check interval, the kill and the 1-s retry backoff.
