@@ -1,4 +1,5 @@
 import type { Roots } from '../src/config/roots.js';
+import type { Mirror } from '../src/store/mirror.js';
 
 /** What a worker gives its activities: where artifacts go, how relative config paths resolve, and where it may read and write. */
 export interface ActivityDeps {
@@ -12,4 +13,6 @@ export interface ActivityDeps {
   stageMemoryMb?: number;
   /** Folder that relative config paths given to a workflow resolve against. */
   cwd: string;
+  /** This worker's copy of the artifacts it uses from object storage (`s3://` artifact roots); without one, such roots are refused. */
+  mirror?: Mirror;
 }

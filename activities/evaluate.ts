@@ -10,6 +10,7 @@ import { fileRef, writeJsonRef, type FileRef } from '../src/artifacts/file-ref.j
 import type { SplitEvaluation } from '../src/train/evaluate.js';
 import { trainingStallLimit } from '../src/pipeline/stall-limits.js';
 import { evaluateInProcess } from '../src/train/process.js';
+import { recordedPath } from '../src/store/recorded-paths.js';
 import { withLiveness } from './liveness.js';
 import { progressDetails } from './progress.js';
 import type { RunRef } from './validate-config.js';
@@ -41,7 +42,7 @@ export function evaluateActivity() {
       () => evaluateInProcess({ trainParams, preparedDir: input.preparedDir, checkpoint: input.checkpoint, split: 'test', predictions }, { stall, onProgress }),
       details,
     );
-    const report = await writeJsonRef(join(folder.reports, 'evaluation.json'), { checkpoint: input.checkpoint, test: test ?? null });
+    const report = await writeJsonRef(join(folder.reports, 'evaluation.json'), { checkpoint: recordedPath(input.checkpoint), test: test ?? null });
     return { ...(test ? { test, predictions: await fileRef(predictions) } : {}), report };
   };
 }

@@ -8,7 +8,16 @@ import { buildModelActivity } from './build-model.js';
 import type { ActivityDeps } from './deps.js';
 import { evaluateActivity } from './evaluate.js';
 import { exportModelActivity } from './export-model.js';
-import { finishInferenceActivity, inferShardActivity, planInferenceActivity, prepareInferenceActivity } from './infer.js';
+import {
+  finishInferenceActivity,
+  finishInferenceMirroring,
+  inferShardActivity,
+  inferShardMirroring,
+  planInferenceActivity,
+  prepareInferenceActivity,
+  prepareInferenceMirroring,
+} from './infer.js';
+import { mirrored } from './mirrored.js';
 import { prepareDataActivity } from './prepare-data.js';
 import { writeRunReportActivity } from './report.js';
 import { evaluateChampionActivity, recordPromotionActivity, retrainingPlanActivity } from './retraining.js';
@@ -30,20 +39,22 @@ export type { FinishInferenceInput, InferencePlan, InferenceInput, InferShardInp
 
 /** The activities a worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const { mirror } = deps;
+  const configs = { configInput: true } as const;
   return {
-    validateConfig: mapFailures(validateConfigActivity(deps)),
-    prepareData: mapFailures(prepareDataActivity(deps)),
-    buildModel: mapFailures(buildModelActivity(deps)),
-    trainChunk: mapFailures(trainChunkActivity()),
-    evaluate: mapFailures(evaluateActivity()),
-    exportModel: mapFailures(exportModelActivity()),
-    writeRunReport: mapFailures(writeRunReportActivity()),
-    planInference: mapFailures(planInferenceActivity(deps)),
-    prepareInference: mapFailures(prepareInferenceActivity(deps)),
-    inferShard: mapFailures(inferShardActivity()),
-    finishInference: mapFailures(finishInferenceActivity()),
+    validateConfig: mapFailures(mirrored(mirror, validateConfigActivity(deps), configs)),
+    prepareData: mapFailures(mirrored(mirror, prepareDataActivity(deps))),
+    buildModel: mapFailures(mirrored(mirror, buildModelActivity(deps))),
+    trainChunk: mapFailures(mirrored(mirror, trainChunkActivity(deps))),
+    evaluate: mapFailures(mirrored(mirror, evaluateActivity())),
+    exportModel: mapFailures(mirrored(mirror, exportModelActivity())),
+    writeRunReport: mapFailures(mirrored(mirror, writeRunReportActivity())),
+    planInference: mapFailures(mirrored(mirror, planInferenceActivity(deps), configs)),
+    prepareInference: mapFailures(mirrored(mirror, prepareInferenceActivity(deps), prepareInferenceMirroring)),
+    inferShard: mapFailures(mirrored(mirror, inferShardActivity(), inferShardMirroring)),
+    finishInference: mapFailures(mirrored(mirror, finishInferenceActivity(), finishInferenceMirroring)),
     retrainingPlan: mapFailures(retrainingPlanActivity(deps)),
-    evaluateChampion: mapFailures(evaluateChampionActivity()),
+    evaluateChampion: mapFailures(mirrored(mirror, evaluateChampionActivity())),
     recordPromotion: mapFailures(recordPromotionActivity()),
     planSweep: mapFailures(planSweepActivity(deps)),
     observeTrials: mapFailures(observeTrialsActivity()),

@@ -15,16 +15,20 @@ import type { InferParams } from '../src/config/infer/infer-params.js';
 import { loadInferConfig, type ConfigInput } from '../src/config/load.js';
 import type { FolderOwner } from '../src/artifacts/folder-claim.js';
 import { resolveModel } from '../src/infer/model-package.js';
-import { checkOutputOwner, claimOutputFolder, removeStaleOutputs } from '../src/infer/output-folder.js';
+import { OUTPUT_MARKER, checkOutputOwner, claimOutputFolder, claimStoredOutputFolder, removeStaleOutputs } from '../src/infer/output-folder.js';
+import { recordedPath } from '../src/store/recorded-paths.js';
+import { isStoreUrl } from '../src/store/store.js';
 import { modelManifest, verifyModel } from '../src/registry/model-digest.js';
 import type { InferenceInput } from '../src/infer/prepare-input.js';
 import { prepareInferenceInProcess } from '../src/pipeline/stage-process.js';
 import { existingOutput, type ScoreShardRequest, type ShardOutput } from '../src/infer/score.js';
 import { jobOutputs, shardKey, shardRecords, type JobInput } from '../src/infer/shards.js';
+import { outputFileName } from '../src/infer/output.js';
 import { scoreShardInProcess } from '../src/train/process.js';
 import { inferenceStallLimit } from '../src/pipeline/stall-limits.js';
 import type { ActivityDeps } from './deps.js';
 import { withLiveness } from './liveness.js';
+import { claimStored, mirrorFor, modelLocalizer, modelReferences, type MirrorPlan } from './mirrored.js';
 import { progressDetails } from './progress.js';
 import { bestEffort } from '../src/report/best-effort.js';
 import { predictedPerClass, writeInferenceReport } from '../src/report/inference-report.js';
@@ -56,10 +60,12 @@ export function planInferenceActivity(deps: ActivityDeps) {
   return async function planInference(input: { inferParams: ConfigInput; owner: FolderOwner }): Promise<InferencePlan> {
     const { infer } = await loadInferConfig(input.inferParams, { cwd: deps.cwd, roots: deps.roots });
     const artifactRoot = infer.artifactRoot ?? deps.artifactRoot;
-    const model = await resolveModel(infer.model, artifactRoot);
+    const mirror = mirrorFor(deps.mirror, artifactRoot, infer.output.path, infer.model.type === 'champion' ? undefined : infer.model.path);
+    const model = await resolveModel(infer.model, artifactRoot, mirror && modelLocalizer(mirror));
     const { digest } = await modelManifest(model.weights);
     const type = infer.model.type === 'checkpoint' ? 'checkpoint' : 'exported';
-    await claimOutputFolder(infer.output.path, input.owner);
+    if (mirror && isStoreUrl(infer.output.path)) await claimStored(mirror, infer.output.path, (store, key) => claimStoredOutputFolder(store, key, input.owner));
+    else await claimOutputFolder(infer.output.path, input.owner);
     return { infer, owner: input.owner, searchable: !deps.encrypted, artifactRoot, model: { requested: infer.model, path: model.weights, type, digest } };
   };
 }
@@ -138,7 +144,7 @@ export function finishInferenceActivity() {
     await bestEffort(`The report of inference job ${workflow.workflowId}`, () =>
       writeInferenceReport(plan.infer.output.path, {
         jobId: workflow.workflowId,
-        model: { path: plan.model.path, digest: plan.model.digest, requested: plan.model.requested.type },
+        model: { path: recordedPath(plan.model.path), digest: plan.model.digest, requested: plan.model.requested.type },
         classes: preprocessing.classes,
         outputs,
         format: plan.infer.output.format,
@@ -148,13 +154,41 @@ export function finishInferenceActivity() {
     return writeJsonRef(join(plan.infer.output.path, 'manifest.json'), {
       workflow,
       createdAt: new Date().toISOString(),
-      model: plan.model,
-      input: { fingerprint: input.fingerprint, dir: input.dir, records: input.records },
+      model: { ...plan.model, path: recordedPath(plan.model.path) },
+      input: { fingerprint: input.fingerprint, dir: recordedPath(input.dir), records: input.records },
       format: plan.infer.output.format,
       rows: outputs.reduce((n, o) => n + o.rows, 0),
       ...(predicted ? { predicted: Object.fromEntries(preprocessing.classes.map((name, c) => [name, predicted[c]!])) } : {}),
-      shards: outputs.map(({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused }) => ({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused })),
+      shards: outputs.map(({ shard, file, rows, sha256: hash, seconds: shardSeconds, reused }) => ({ shard, file: recordedPath(file), rows, sha256: hash, seconds: shardSeconds, reused })),
       timings: seconds,
     });
   };
+}
+
+/**
+ * What the inference stages pull into a worker's mirror and push back (see
+ * `mirrored.ts`): the model and the input, and of the output folder only
+ * what the stage reads and writes (a shard, not every shard of the job).
+ */
+export const prepareInferenceMirroring: MirrorPlan<InferencePlan> = { pulls: (plan) => modelReferences(plan.model.path) };
+
+export const inferShardMirroring: MirrorPlan<InferShardInput> = {
+  pulls: ({ plan, input, shard }) => [
+    ...modelReferences(plan.model.path),
+    input.dir,
+    `${plan.infer.output.path}/${OUTPUT_MARKER}`,
+    ...shardFiles(plan.infer.output.path, plan.infer.output.format, shard),
+  ],
+  pushes: ({ plan }) => [plan.infer.output.path],
+};
+
+export const finishInferenceMirroring: MirrorPlan<FinishInferenceInput> = {
+  pulls: ({ plan }) => [...modelReferences(plan.model.path), plan.infer.output.path],
+  pushes: ({ plan }) => [plan.infer.output.path],
+};
+
+/** A shard's output, its marker and (NPY) its ids, as references. */
+function shardFiles(dir: string, format: InferParams['output']['format'], shard: number): string[] {
+  const file = `${dir}/${outputFileName(shard, format)}`;
+  return [file, `${file}.done.json`, ...(format === 'npy' ? [file.replace(/\.npy$/, '.ids.txt')] : [])];
 }

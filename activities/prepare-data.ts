@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { writeJsonAtomically } from '../src/artifacts/atomic.js';
+import { recordedPath } from '../src/store/recorded-paths.js';
 import { ownedRunFolder } from '../src/artifacts/run-owner.js';
 import { loadTrainConfig } from '../src/config/load.js';
 import type { PreparedRef } from '../src/data/prepare.js';
@@ -48,7 +49,7 @@ export function prepareDataActivity(deps: Pick<ActivityDeps, 'stageMemoryMb'>) {
         },
         signal: context.cancellationSignal,
       });
-      await writeJsonAtomically(join(folder.root, 'data.json'), prepared);
+      await writeJsonAtomically(join(folder.root, 'data.json'), { ...prepared, dir: recordedPath(prepared.dir) });
       return prepared;
     }, () => details);
   };

@@ -11,6 +11,8 @@ import { writeSweepResults, type SweepFacts } from '../src/report/sweep-report.j
 import { checkSweepOwner, writeSweepFolder, type SweepPlan } from '../src/sweep/folder.js';
 import { observeTrial, type TrialObservation, type TrialToObserve } from '../src/sweep/observe.js';
 import type { FolderOwner } from '../src/artifacts/folder-claim.js';
+import { ConfigError } from '../src/errors.js';
+import { isStoreUrl } from '../src/store/store.js';
 import type { ActivityDeps } from './deps.js';
 
 export type { PlannedTrial, SweepPlan } from '../src/sweep/folder.js';
@@ -28,6 +30,15 @@ export function planSweepActivity(deps: ActivityDeps) {
   return async function planSweep(input: PlanSweepInput): Promise<SweepPlan> {
     const config = await loadSweepConfig(input.sweepParams, { cwd: deps.cwd, roots: deps.roots });
     const artifactRoot = config.base.train.artifactRoot ?? deps.artifactRoot;
+    if (isStoreUrl(artifactRoot)) {
+      throw new ConfigError([
+        {
+          path: ['artifactRoot'],
+          message: `Sweeps keep their folder (trial configs, results, report) on a filesystem; ${artifactRoot} is in object storage.`,
+          hint: 'give the sweep a local or shared-folder artifact root (the base train_params artifactRoot, or the worker\'s --artifact-root); single training runs and inference work on s3:// roots.',
+        },
+      ]);
+    }
     const plan = await writeSweepFolder(config, { sweepId: input.sweepId, artifactRoot, owner: input.owner });
     return { ...plan, searchable: !deps.encrypted };
   };

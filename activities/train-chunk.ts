@@ -20,7 +20,9 @@ import type { BestCheckpoint, ChunkResult } from '../src/train/chunk.js';
 import type { EarlyStoppingState } from '../src/train/early-stopping.js';
 import { trainChunkInProcess } from '../src/train/process.js';
 import type { StallLimit } from '../src/process/stall.js';
+import type { ActivityDeps } from './deps.js';
 import { withLiveness } from './liveness.js';
+import { StoredCheckpoints } from './stored-checkpoints.js';
 import type { RunRef } from './validate-config.js';
 
 export type { BestCheckpoint, ChunkResult, EpochRecord } from '../src/train/chunk.js';
@@ -59,18 +61,22 @@ export interface TrainingHeartbeat {
   progressAt?: string;
 }
 
-export function trainChunkActivity() {
+export function trainChunkActivity(deps: Pick<ActivityDeps, 'mirror'> = {}) {
   return async function trainChunk(input: TrainChunkInput): Promise<ChunkResult> {
     const context = Context.current();
-    const { checkpoints } = await ownedRunFolder(input.config);
+    const { root, checkpoints } = await ownedRunFolder(input.config);
+    const stored = deps.mirror?.url(root) !== undefined ? new StoredCheckpoints(deps.mirror!, root, checkpoints) : undefined;
+    await stored?.pullAll();
     const stall = await trainingStallLimit(input.config.snapshot.train.path);
     const lineage = chunkLineage(input);
+    const heartbeat = context.info.heartbeatDetails as TrainingHeartbeat | undefined;
     const start =
-      (await resumePoint(checkpoints, input.committed, lineage, context.info.heartbeatDetails as TrainingHeartbeat | undefined)) ??
-      (await withLiveness(() => repairCommitted(checkpoints, input, stall), () => ({ repairing: input.committed.path })));
+      (await resumePoint(checkpoints, input.committed, lineage, heartbeat && stored ? stored.local(heartbeat) : heartbeat)) ??
+      (await withLiveness(() => repairCommitted(checkpoints, input, stall), () => ({ repairing: stored?.reference(input.committed.path) ?? input.committed.path })));
 
     let details: TrainingHeartbeat = { epoch: input.fromEpoch, step: input.committed.step, checkpoint: start };
-    const beat = () => context.heartbeat(details);
+    const shown = () => (stored ? stored.shown(details) : details); // the server sees references, which any worker can resume from
+    const beat = () => context.heartbeat(shown());
     const moved = (change: Partial<TrainingHeartbeat>) => {
       details = { ...details, progress: undefined, ...change, progressAt: new Date().toISOString() };
       beat();
@@ -97,12 +103,14 @@ export function trainChunkActivity() {
             signal: context.cancellationSignal,
             stall,
             onStep: ({ epoch, step, loss }) => moved({ epoch, step, loss }),
-            onCheckpoint: ({ checkpoint, epoch, step }) => moved({ epoch, step, checkpoint: checkpoint.path }),
+            // With a mirror, a checkpoint is named in a heartbeat only once it is published: a retry elsewhere can then fetch it.
+            onCheckpoint: ({ checkpoint, epoch, step }) => (stored ? stored.publish(checkpoint.path, () => moved({ epoch, step, checkpoint: checkpoint.path })) : moved({ epoch, step, checkpoint: checkpoint.path })),
             onProgress: (progress) => moved({ progress }),
           },
         ),
-      () => details,
+      shown,
     );
+    await stored?.settle();
     if (result.interrupted) {
       details = { ...details, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint.path };
       beat();

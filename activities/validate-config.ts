@@ -8,13 +8,14 @@
 import { resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { runFolder } from '../src/artifacts/run-folder.js';
-import { claimRunFolder, type RunOwner } from '../src/artifacts/run-owner.js';
-import { checkPaths, loadTrainConfig, type ConfigInput } from '../src/config/load.js';
+import { claimRunFolder, claimStoredRunFolder, type RunOwner } from '../src/artifacts/run-owner.js';
+import { checkPaths, loadSnapshotConfig, loadTrainConfig, type ConfigInput } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 import { readConfigSnapshot, writeConfigSnapshot, type ConfigSnapshot } from '../src/pipeline/config-snapshot.js';
 import { trainingPlan, type TrainingPlan } from '../src/pipeline/plan.js';
 import { preflightDeclaredMemory } from '../src/pipeline/memory-preflight.js';
 import type { ActivityDeps } from './deps.js';
+import { claimStored, mirrorFor } from './mirrored.js';
 
 export interface ValidateConfigInput {
   /** Path to train_params.json (resolved against the worker's working folder) or the config object. */
@@ -66,20 +67,23 @@ export function validateConfigActivity(deps: ActivityDeps) {
     }
     await preflightDeclaredMemory(config);
     const artifactRoot = config.train.artifactRoot ?? deps.artifactRoot;
-    const folder = runFolder(artifactRoot, input.runId);
+    const mirror = mirrorFor(deps.mirror, artifactRoot);
+    const folder = runFolder(mirror ? mirror.local(artifactRoot) : artifactRoot, input.runId);
     const execution = Context.current().info.workflowExecution ?? { workflowId: input.runId, runId: 'standalone' };
-    if (input.owner) await claimRunFolder(folder.root, input.owner);
+    const owner = input.owner;
+    if (owner && mirror) await claimStored(mirror, mirror.url(folder.root)!, (store, key) => claimStoredRunFolder(store, key, owner));
+    else if (owner) await claimRunFolder(folder.root, owner);
     const previous = await readConfigSnapshot(folder.config);
     const reused = previous?.writtenBy.runId === execution.runId;
     const snapshot = reused && previous ? previous : await writeConfigSnapshot(config, folder.config, execution);
     return {
       runId: input.runId,
-      artifactRoot,
+      artifactRoot: mirror ? mirror.local(artifactRoot) : artifactRoot, // a reference again once out of the activity (`mirrored`)
       runDir: folder.root,
       experiment: config.train.experiment,
       model: config.net.name,
       snapshot,
-      plan: trainingPlan((await loadTrainConfig(snapshot.train.path)).train), // from the snapshot: what the run will use
+      plan: trainingPlan((await loadSnapshotConfig(snapshot.train.path)).train), // from the snapshot: what the run will use
       reused,
       ...(input.owner ? { owner: input.owner } : {}),
       searchable: !deps.encrypted,

@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EpochalError } from '../errors.js';
+import { StoreConflictError, type EpochalError } from '../errors.js';
+import { joinKey, type ArtifactStore } from '../store/store.js';
 
 /** A workflow, as the owner of a folder. */
 export interface FolderOwner {
@@ -102,4 +103,36 @@ export async function checkFolderOwner(root: string, owner: FolderOwner, rules: 
   const existing = await readClaim(root, rules);
   if (!existing) throw rules.error(`${rules.kind} ${root} lost its ${rules.marker}; this workflow will not write into it. Fix: restore the file, or ${rules.fix}`, root);
   if (!rules.owns(existing, owner)) throw taken(root, existing, owner, rules);
+}
+
+/**
+ * Claims the folder `key` of an artifact store for `owner` by the same rules,
+ * with a create-once write of the marker instead of a link (object stores
+ * have no links and need no locks: of two racing writers one wins).
+ */
+export async function claimStoredFolder(store: ArtifactStore, key: string, owner: FolderOwner, rules: ClaimRules): Promise<void> {
+  const where = store.describe(key);
+  const marker = joinKey(key, rules.marker);
+  const existing = await store.read(marker);
+  if (existing) {
+    const claim = JSON.parse(existing.body.toString('utf8')) as Claim;
+    if (!rules.owns(claim, owner)) throw taken(where, claim, owner, rules);
+    return;
+  }
+  const files: string[] = [];
+  for await (const object of store.list(`${key}/`)) {
+    files.push(object.key.slice(key.length + 1));
+    if (files.length > 3) break;
+  }
+  if (files.length > 0) {
+    const listed = `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}`;
+    throw rules.error(`${rules.kind} ${where} already holds files (${listed}) that no Epochal workflow wrote; nothing was written into it. Fix: ${rules.fix}`, where);
+  }
+  const claim: Claim = { ...owner, claimedAt: new Date().toISOString() };
+  try {
+    await store.write(marker, `${JSON.stringify(claim, null, 2)}\n`, { ifNoneMatch: true });
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    return claimStoredFolder(store, key, owner, rules); // another claim landed first: check whose it is
+  }
 }

@@ -4,6 +4,7 @@
  * Stages pass these paths (with hashes) to each other, never the data itself.
  */
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isStoreUrl } from '../store/store.js';
 
 /** Paths of one run's artifact folder. */
 export interface RunFolder {
@@ -47,11 +48,16 @@ export function checkpointPath(checkpoints: string, step: number): string {
  * root when inside it (so a moved or copied root keeps working), else as given.
  */
 export function storedPath(artifactRoot: string, path: string): string {
+  if (isStoreUrl(artifactRoot) || isStoreUrl(path)) {
+    const base = `${artifactRoot.replace(/\/+$/, '')}/`;
+    return path.startsWith(base) ? path.slice(base.length) : path;
+  }
   const inside = relative(resolve(artifactRoot), resolve(path));
   return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : path;
 }
 
 /** A stored path (see `storedPath`) as an absolute path under `artifactRoot`. */
 export function resolveStored(artifactRoot: string, stored: string): string {
-  return isAbsolute(stored) ? stored : resolve(artifactRoot, stored);
+  if (isAbsolute(stored) || isStoreUrl(stored)) return stored;
+  return isStoreUrl(artifactRoot) ? `${artifactRoot.replace(/\/+$/, '')}/${stored}` : resolve(artifactRoot, stored);
 }

@@ -8,7 +8,8 @@
  * user's) is never written into.
  */
 import { RunFolderError } from '../errors.js';
-import { checkFolderOwner, claimFolder, type ClaimRules, type FolderOwner } from './folder-claim.js';
+import type { ArtifactStore } from '../store/store.js';
+import { checkFolderOwner, claimFolder, claimStoredFolder, type ClaimRules, type FolderOwner } from './folder-claim.js';
 import { runFolder, type RunFolder } from './run-folder.js';
 
 export type RunOwner = FolderOwner;
@@ -26,6 +27,11 @@ const RUN_FOLDERS: ClaimRules = {
 /** Claims `root` for `owner`, or confirms it already has it (see `claimFolder`). */
 export function claimRunFolder(root: string, owner: RunOwner): Promise<void> {
   return claimFolder(root, owner, RUN_FOLDERS);
+}
+
+/** Claims the run folder `key` of an artifact store for `owner` (see `claimStoredFolder`). */
+export function claimStoredRunFolder(store: ArtifactStore, key: string, owner: RunOwner): Promise<void> {
+  return claimStoredFolder(store, key, owner, RUN_FOLDERS);
 }
 
 /** Checks that `root` is still `owner`'s before a stage writes into it (runs from before ownership have no owner to check). */

@@ -53,6 +53,12 @@ export interface LoadOptions {
   cwd?: string;
   /** The folders this process may read and write (a worker's); every path is checked against them before it is opened. */
   roots?: Roots;
+  /**
+   * A run's config snapshot, validated when the run began: the files it names
+   * (data, pretrained weights) are not looked for again, since a stage on
+   * another machine uses the prepared data and checkpoints instead.
+   */
+  snapshot?: boolean;
 }
 
 /** Loads and validates `train_params.json` and the network it names; throws `ConfigError` listing every problem. */
@@ -72,9 +78,14 @@ export async function loadTrainConfig(input: ConfigInput, options: LoadOptions =
   const netFile = netResult.source?.file;
   const inNet = (path: PathSegment[]) => (netFile ? { file: netFile, path } : { path: ['netParams', ...path] });
   issues.push(...runChecks(trainChecks, { train, net: netResult.net, inNet }, doc.file));
-  issues.push(...(await checkPaths(trainPaths(train), baseDir, doc.file, options.roots)));
+  if (!options.snapshot) issues.push(...(await checkPaths(trainPaths(train), baseDir, doc.file, options.roots)));
   if (issues.length > 0 || !netResult.net || !netResult.source) throw new ConfigError(issues);
   return { train, net: netResult.net, baseDir, sources: { train: withoutData(doc), net: netResult.source } };
+}
+
+/** Loads a run's config snapshot (see `LoadOptions.snapshot`). */
+export function loadSnapshotConfig(trainParams: string): Promise<TrainConfig> {
+  return loadTrainConfig(trainParams, { snapshot: true });
 }
 
 /** Loads and validates one `net_params.json`; throws `ConfigError` listing every problem. */

@@ -2,6 +2,7 @@
 import { access } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { isStoreUrl } from '../store/store.js';
 import type { ConfigIssue, PathSegment } from './issues.js';
 
 /** A path a config names, with the JSON path of the key that names it. */
@@ -13,9 +14,9 @@ export interface NamedPath {
   expected: string;
 }
 
-/** Resolves `path` against `baseDir` unless it is already absolute. */
+/** Resolves `path` against `baseDir` unless it is already absolute (or an object-store reference). */
 export function resolveFrom(baseDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
+  return isAbsolute(path) || isStoreUrl(path) ? path : resolve(baseDir, path);
 }
 
 /**
@@ -24,7 +25,7 @@ export function resolveFrom(baseDir: string, path: string): string {
  */
 export async function missingPaths(paths: readonly NamedPath[], baseDir: string, file?: string): Promise<ConfigIssue[]> {
   const checked = await Promise.all(
-    paths.map(async (named) => ((await exists(named.value)) ? undefined : named)),
+    paths.map(async (named) => (isStoreUrl(named.value) || (await exists(named.value)) ? undefined : named)), // objects: looked for by the stage that reads them
   );
   return checked
     .filter((named): named is NamedPath => named !== undefined)

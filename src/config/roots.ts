@@ -9,6 +9,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename, delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { isStoreUrl } from '../store/store.js';
 
 /** The folders a worker may read from and write to (absolute). */
 export interface Roots {
@@ -30,13 +31,14 @@ export const ROOTS_HELP: Record<Access, string> = {
  */
 export function workerRoots(options: { cwd: string; artifactRoot: string; read?: readonly string[] | undefined; write?: readonly string[] | undefined }): Roots {
   const defaults = [options.cwd, options.artifactRoot];
-  const absolute = (list: readonly string[] | undefined) => (list && list.length > 0 ? list : defaults).map((root) => resolve(options.cwd, root));
+  const absolute = (list: readonly string[] | undefined) => (list && list.length > 0 ? list : defaults).map((root) => (isStoreUrl(root) ? root : resolve(options.cwd, root)));
   return { read: absolute(options.read), write: absolute(options.write) };
 }
 
-/** `EPOCHAL_READ_ROOTS` / `EPOCHAL_WRITE_ROOTS` as lists (separated like PATH: `:`, or `;` on Windows). */
+/** `EPOCHAL_READ_ROOTS` / `EPOCHAL_WRITE_ROOTS` as lists (separated like PATH: `:`, or `;` on Windows; the colon of `s3://` separates nothing). */
 export function rootsFromEnv(env: NodeJS.ProcessEnv = process.env): { read?: string[]; write?: string[] } {
-  const list = (value: string | undefined) => value?.split(delimiter).filter((entry) => entry.length > 0);
+  const separator = delimiter === ':' ? /:(?!\/\/)/ : delimiter;
+  const list = (value: string | undefined) => value?.split(separator).filter((entry) => entry.length > 0);
   const read = list(env.EPOCHAL_READ_ROOTS);
   const write = list(env.EPOCHAL_WRITE_ROOTS);
   return { ...(read?.length ? { read } : {}), ...(write?.length ? { write } : {}) };
@@ -61,10 +63,16 @@ function contains(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/** Whether an object-store reference lies under an object-store root (`..` never counts: keys have none). */
+function storeUrlInside(root: string, url: string): boolean {
+  const base = root.replace(/\/+$/, '');
+  return !url.split('/').includes('..') && (url === base || url.startsWith(`${base}/`));
+}
+
 /** Whether `path` (after links) lies inside one of `roots` (after links). */
 export async function isInside(path: string, roots: readonly string[]): Promise<boolean> {
   const real = await realPathOf(path);
-  for (const root of roots) if (contains(await realPathOf(root), real)) return true;
+  for (const root of roots) if (!isStoreUrl(root) && contains(await realPathOf(root), real)) return true;
   return false;
 }
 
@@ -75,6 +83,7 @@ export async function isInside(path: string, roots: readonly string[]): Promise<
  */
 export async function allowed(path: string, access: Access, roots: Roots): Promise<boolean> {
   const list = roots[access];
+  if (isStoreUrl(path)) return list.some((root) => isStoreUrl(root) && storeUrlInside(root, path));
   if (!isDynamicPattern(path)) return isInside(path, list);
   if (!(await isInside(fixedPart(path), list))) return false;
   const matches = await glob(path, { absolute: true }); // as the readers expand it

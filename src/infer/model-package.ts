@@ -10,7 +10,7 @@ import { access, copyFile, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeJsonAtomically } from '../artifacts/atomic.js';
 import { isCheckpoint } from '../checkpoint/checkpoint.js';
-import { loadNetConfig, loadTrainConfig } from '../config/load.js';
+import { loadNetConfig, loadSnapshotConfig } from '../config/load.js';
 import type { NetParams } from '../config/net/net-params.js';
 import type { ModelRef } from '../config/infer/infer-params.js';
 import type { FieldSpec } from '../data/dataset.js';
@@ -21,6 +21,7 @@ import { ModelNotFoundError } from '../errors.js';
 import { SNAPSHOT_FILES } from '../pipeline/config-snapshot.js';
 import { readChampion } from '../registry/champion.js';
 import { verifyModel } from '../registry/model-digest.js';
+import { localPath } from '../store/recorded-paths.js';
 
 export const PREPROCESSING_FILE = 'preprocessing.json';
 export const NET_FILE = SNAPSHOT_FILES.net;
@@ -52,9 +53,9 @@ export interface ModelPackage {
 
 /** The preprocessing of a training run, from its config snapshot and prepared data. */
 export async function runPreprocessing(runRoot: string): Promise<Preprocessing> {
-  const { train, net } = await loadTrainConfig(join(runRoot, 'config', SNAPSHOT_FILES.train));
+  const { train, net } = await loadSnapshotConfig(join(runRoot, 'config', SNAPSHOT_FILES.train));
   const { dir } = JSON.parse(await readFile(join(runRoot, 'data.json'), 'utf8')) as { dir: string };
-  const prepared = await PreparedData.open(dir);
+  const prepared = await PreparedData.open(localPath(dir));
   if (!prepared) throw new Error(`The prepared data of run ${runRoot} (${dir}) is gone.`);
   const inputs = Object.fromEntries(Object.keys(net.inputs).map((input) => [input, train.data.inputs[input] ?? input]));
   const fields = Object.fromEntries(
@@ -87,9 +88,10 @@ export async function writeModelPackage(runRoot: string, modelDir: string): Prom
  * current champion of an experiment (verified against the files recorded when
  * it was promoted). Anything missing is a `ModelNotFoundError` that says what
  * was looked for and how to fix it; a champion whose files changed is a
- * `ModelChangedError`.
+ * `ModelChangedError`. `localize` brings a model named by an object-store
+ * reference (a champion on S3) to a local folder first.
  */
-export async function resolveModel(ref: ModelRef, artifactRoot: string): Promise<ModelPackage> {
+export async function resolveModel(ref: ModelRef, artifactRoot: string, localize?: (path: string) => Promise<string>): Promise<ModelPackage> {
   if (ref.type === 'champion') {
     const champion = await readChampion(artifactRoot, ref.experiment);
     if (!champion.current) {
@@ -99,10 +101,12 @@ export async function resolveModel(ref: ModelRef, artifactRoot: string): Promise
         ref,
       );
     }
-    const exported = await resolveModel({ type: 'exported', path: champion.current.model }, artifactRoot);
-    if (champion.current.manifest) await verifyModel(champion.current.model, champion.current.manifest, `champion of ${ref.experiment}`);
+    const local = localize ? await localize(champion.current.model) : champion.current.model;
+    const exported = await resolveModel({ type: 'exported', path: local }, artifactRoot);
+    if (champion.current.manifest) await verifyModel(local, champion.current.manifest, `champion of ${ref.experiment}`);
     return { ...exported, ref: { ...ref, resolved: champion.current.model } };
   }
+  if (localize) return resolveModel({ ...ref, path: await localize(ref.path) }, artifactRoot);
   const path = resolve(ref.path);
   if (!(await exists(join(path, 'model.json')))) {
     throw new ModelNotFoundError(

@@ -9,7 +9,8 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { checkFolderOwner, claimFolder, type ClaimRules, type FolderOwner } from '../artifacts/folder-claim.js';
+import { checkFolderOwner, claimFolder, claimStoredFolder, type ClaimRules, type FolderOwner } from '../artifacts/folder-claim.js';
+import type { ArtifactStore } from '../store/store.js';
 import { OutputFolderError } from '../errors.js';
 
 export const OUTPUT_MARKER = '.epochal-job.json';
@@ -25,6 +26,11 @@ const OUTPUT_FOLDERS: ClaimRules = {
 /** Claims the output folder `dir` for the job `owner` (see the module comment). */
 export function claimOutputFolder(dir: string, owner: FolderOwner): Promise<void> {
   return claimFolder(dir, owner, OUTPUT_FOLDERS);
+}
+
+/** Claims the output folder `key` of an artifact store for the job `owner`. */
+export function claimStoredOutputFolder(store: ArtifactStore, key: string, owner: FolderOwner): Promise<void> {
+  return claimStoredFolder(store, key, owner, OUTPUT_FOLDERS);
 }
 
 /** Checks, before a shard or the manifest is written, that `dir` is still the job's. */

@@ -56,11 +56,17 @@ export function shardRecords(input: JobInput, shard: number): { from: number; to
   return { from, to: Math.min(input.records, from + input.shardSize) };
 }
 
-/** The key shard `shard`'s output is written and reused under: the same model, input records and options give the same key. */
+/**
+ * The key shard `shard`'s output is written and reused under: the same model,
+ * input records and options give the same key. Where the output folder is
+ * is not part of it (the marker lies in that folder anyway): each worker
+ * sees an object-store folder at its own local path.
+ */
 export function shardKey(input: JobInput, shard: number, { model, batchSize, output }: OutputIdentity): string {
   // Listed inputs keep the key they always had, so a job started before shards were ranges reuses what it wrote.
   if (isListed(input)) return sha256(JSON.stringify({ model, input: input.fingerprint, shard, batchSize, output }));
-  return sha256(JSON.stringify({ model, input: input.fingerprint, shard, records: shardRecords(input, shard), batchSize, output }));
+  const { format, probabilities } = output;
+  return sha256(JSON.stringify({ model, input: input.fingerprint, shard, records: shardRecords(input, shard), batchSize, output: { format, probabilities } }));
 }
 
 /**

@@ -10,7 +10,7 @@ import { checkpointFolder, runFolder } from '../artifacts/run-folder.js';
 import { writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
 import { writeCheckpoint, type CheckpointRef } from '../checkpoint/checkpoint.js';
 import type { BackendName } from '../backend/index.js';
-import { loadTrainConfig, type TrainConfig } from '../config/load.js';
+import { loadSnapshotConfig, type TrainConfig } from '../config/load.js';
 import { longestSequence, PreparedData } from '../data/prepared.js';
 import { planMemoryOf } from './memory-preflight.js';
 import { ConfigError } from '../errors.js';
@@ -69,7 +69,7 @@ export interface MemoryPlanSummary {
 
 export async function buildModelStage(input: BuildModelInput, hooks: BuildHooks = {}): Promise<BuiltModel> {
   await hooks.onPhase?.('building');
-  const config = await loadTrainConfig(input.trainParams);
+  const config = await loadSnapshotConfig(input.trainParams);
   const { train, net } = config;
   const backend = await useBackend(train.backend);
   const folder = runFolder(input.artifactRoot, input.runId);

@@ -5,7 +5,7 @@
  * readers only when all of it does; fetched into a local folder through the
  * worker's content cache, every file checked against the manifest.
  */
-import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StoreConflictError } from '../errors.js';
 import { sha256Of, type ContentCache } from './content-cache.js';
@@ -25,17 +25,22 @@ export interface FolderManifest {
   files: PublishedFile[];
 }
 
-/** Uploads every file of `dir` under `prefix`, then publishes the folder; publishing the same content again is a no-op. */
-export async function publishFolder(store: ArtifactStore, dir: string, prefix: string): Promise<FolderManifest> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files: PublishedFile[] = [];
-  for (const entry of entries.filter((e) => e.isFile()).sort((a, b) => join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)))) {
-    const file = join(entry.parentPath, entry.name);
-    const path = relative(dir, file).split(sep).join('/');
-    if (path === FOLDER_MANIFEST) continue;
-    const uploaded = await store.upload(joinKey(prefix, path), file);
-    files.push({ path, size: uploaded.size, sha256: await sha256Of(file) });
+/**
+ * Uploads every file of `dir` under `prefix`, then publishes the folder;
+ * publishing the same content again is a no-op. A folder published with
+ * other contents is a conflict, unless `replace` (the writer rewrote the
+ * folder it had published): then it is withdrawn first (its manifest
+ * removed), so no reader ever sees a manifest that its files do not match.
+ */
+export async function publishFolder(store: ArtifactStore, dir: string, prefix: string, options: { replace?: boolean } = {}): Promise<FolderManifest> {
+  const files = await describeFolder(dir);
+  const published = await readFolderManifest(store, prefix);
+  if (published) {
+    if (JSON.stringify(published.files) === JSON.stringify(files)) return published;
+    if (!options.replace) throw new StoreConflictError(store.describe(prefix), 'ifNoneMatch');
+    await store.remove(joinKey(prefix, FOLDER_MANIFEST));
   }
+  for (const file of files) await store.upload(joinKey(prefix, file.path), join(dir, ...file.path.split('/')));
   const manifest: FolderManifest = { files };
   const key = joinKey(prefix, FOLDER_MANIFEST);
   try {
@@ -46,6 +51,18 @@ export async function publishFolder(store: ArtifactStore, dir: string, prefix: s
     if (JSON.stringify(existing?.files) !== JSON.stringify(files)) throw error;
   }
   return manifest;
+}
+
+/** What a local folder's manifest would list. */
+async function describeFolder(dir: string): Promise<PublishedFile[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files: PublishedFile[] = [];
+  for (const entry of entries.filter((e) => e.isFile()).sort((a, b) => join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)))) {
+    const file = join(entry.parentPath, entry.name);
+    const path = relative(dir, file).split(sep).join('/');
+    if (path !== FOLDER_MANIFEST) files.push({ path, size: (await stat(file)).size, sha256: await sha256Of(file) });
+  }
+  return files;
 }
 
 /** The manifest of a published folder, or undefined when it is not (yet) published. */

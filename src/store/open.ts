@@ -4,13 +4,9 @@
  */
 import { LocalStore } from './local-store.js';
 import { s3ClientFromEnvironment, S3Store } from './s3-store.js';
-import type { ArtifactStore } from './store.js';
-
-export function isObjectStoreRoot(root: string): boolean {
-  return root.startsWith('s3://');
-}
+import { isStoreUrl, type ArtifactStore } from './store.js';
 
 export function openStore(root: string, env: NodeJS.ProcessEnv = process.env): ArtifactStore {
-  if (isObjectStoreRoot(root)) return new S3Store(root, s3ClientFromEnvironment(env));
+  if (isStoreUrl(root)) return new S3Store(root, s3ClientFromEnvironment(env));
   return new LocalStore(root);
 }

@@ -58,6 +58,11 @@ export interface ArtifactStore {
   remove(key: string): Promise<void>;
 }
 
+/** Whether a path is an object-store reference (`s3://bucket/key`) rather than a local path. */
+export function isStoreUrl(path: string): boolean {
+  return path.startsWith('s3://');
+}
+
 /** Joins key parts with `/`, dropping empty parts and stray separators. */
 export function joinKey(...parts: string[]): string {
   return parts

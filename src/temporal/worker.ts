@@ -5,11 +5,15 @@
  * CLI (`epochal worker`, `epochal dev`), the demo and the integration tests
  * all build their workers here.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { defaultCacheDir } from '../cache-dir.js';
 import { rootsFromEnv, workerRoots, type Roots } from '../config/roots.js';
+import { ContentCache } from '../store/content-cache.js';
+import { Mirror } from '../store/mirror.js';
+import { isStoreUrl } from '../store/store.js';
 import { epochalDataConverter } from './codec/data-converter.js';
 import type { CodecKeys } from './codec/keys.js';
 import { ORCHESTRATION_TASK_QUEUE } from './connection.js';
@@ -35,6 +39,8 @@ export interface EpochalWorkerOptions {
   /** Folders the worker may read from / write to (default: $EPOCHAL_READ_ROOTS / $EPOCHAL_WRITE_ROOTS, else the working folder and the artifact root; see `config/roots.ts`). */
   readRoots?: readonly string[];
   writeRoots?: readonly string[];
+  /** This worker's mirror of artifacts in object storage (default: $EPOCHAL_MIRROR_DIR, else `mirror/` in the Epochal cache); see `store/mirror.ts`. */
+  mirrorDir?: string;
   /** Heap of the processes that prepare data, in MB (default: $EPOCHAL_STAGE_MEMORY_MB, else half the machine's memory, at most 4 GB). */
   stageMemoryMb?: number;
   /** Payload encryption keys (default: the environment's, see `codec/keys.ts`; none: payloads as they are). */
@@ -50,6 +56,8 @@ export interface EpochalWorkers {
   encrypted: boolean;
   /** Where these workers' jobs may read and write. */
   roots: Roots;
+  /** Where they keep their copies of object-store artifacts. */
+  mirrorDir: string;
   /** Runs until shutdown (Ctrl-C / SIGTERM, or `shutdown()`). */
   run(): Promise<void>;
   /** Runs while `work` is pending, then shuts down. */
@@ -59,7 +67,19 @@ export interface EpochalWorkers {
 
 /** The artifact root a worker uses when neither the config nor its options name one. */
 export function defaultArtifactRoot(cwd = process.cwd()): string {
-  return resolve(cwd, process.env.EPOCHAL_ARTIFACT_ROOT ?? 'runs');
+  const root = process.env.EPOCHAL_ARTIFACT_ROOT ?? 'runs';
+  return isStoreUrl(root) ? root : resolve(cwd, root);
+}
+
+/** The folder a worker mirrors object-store artifacts into when its options name none. */
+export function defaultMirrorDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.EPOCHAL_MIRROR_DIR || join(defaultCacheDir(env), 'mirror'));
+}
+
+/** The worker's mirror: its files, and a content cache of fetched checkpoints and shards bounded by $EPOCHAL_MIRROR_CACHE_MB (default 8192). */
+function workerMirror(dir: string): Mirror {
+  const megabytes = Number(process.env.EPOCHAL_MIRROR_CACHE_MB) || 8192;
+  return new Mirror(dir, new ContentCache(join(dir, 'objects'), megabytes * 1024 * 1024));
 }
 
 /** Creates (does not run) the workers; registers Epochal's search attributes first if the namespace lacks them. */
@@ -70,7 +90,8 @@ export async function createEpochalWorkers(options: EpochalWorkerOptions): Promi
   const env = rootsFromEnv();
   const roots = workerRoots({ cwd, artifactRoot, read: options.readRoots ?? env.read, write: options.writeRoots ?? env.write });
   const { encrypted, ...dataConverter } = await epochalDataConverter(options.codecKeys);
-  const activities = createActivities({ artifactRoot, cwd, roots, encrypted, ...(options.stageMemoryMb ? { stageMemoryMb: options.stageMemoryMb } : {}) });
+  const mirror = workerMirror(options.mirrorDir ?? defaultMirrorDir());
+  const activities = createActivities({ artifactRoot, cwd, roots, encrypted, mirror, ...(options.stageMemoryMb ? { stageMemoryMb: options.stageMemoryMb } : {}) });
   const common = { connection: options.connection, namespace: options.namespace, activities, dataConverter };
   const workers: Worker[] = [];
   const orchestration = options.taskQueue === undefined ? ORCHESTRATION_TASK_QUEUE : options.taskQueue;
@@ -105,6 +126,7 @@ export async function createEpochalWorkers(options: EpochalWorkerOptions): Promi
     workers,
     encrypted,
     roots,
+    mirrorDir: mirror.dir,
     run: async () => {
       await Promise.all(workers.map((worker) => worker.run()));
     },

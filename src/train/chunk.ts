@@ -176,7 +176,8 @@ export async function trainChunk(request: ChunkRequest, hooks: ChunkHooks): Prom
     earlyStopping: saved.earlyStopping ?? request.earlyStopping,
     epochLoss: saved.epochLoss ?? { sum: 0, steps: 0 },
     epochConfusion: saved.epochConfusion ?? emptyConfusion(run.prepared.index.classes.length),
-    ...((saved.best ?? request.best) ? { best: saved.best ?? request.best } : {}),
+    // The best checkpoint by its step: a path recorded on another worker (another copy of an s3:// run) is not this one's.
+    ...((saved.best ?? request.best) ? { best: { ...(saved.best ?? request.best)!, path: checkpointPath(request.checkpointsDir, (saved.best ?? request.best)!.step) } } : {}),
     lineage: request.lineage,
     memory,
   };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type ActiveBackend } from '../backend/index.js';
-import { loadTrainConfig, type TrainConfig } from '../config/load.js';
+import { loadSnapshotConfig, type TrainConfig } from '../config/load.js';
 import type { Batch as DataBatch } from '../data/batches.js';
 import { MASK_FIELD } from '../data/batches.js';
 import { PreparedData } from '../data/prepared.js';
@@ -29,7 +29,7 @@ export interface RunModel {
 
 /** Builds the run's network (same config and seed as every other attempt) on its backend, with its prepared data. */
 export async function openRunModel(trainParams: string, preparedDir: string): Promise<RunModel> {
-  const config = await loadTrainConfig(trainParams);
+  const config = await loadSnapshotConfig(trainParams);
   const backend = await useBackend(config.train.backend);
   const prepared = await PreparedData.open(preparedDir);
   if (!prepared) throw new Error(`No prepared data in ${preparedDir}; prepareData has to run first.`);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allowed, isInside, workerRoots } from '../../src/config/roots.js';
+import { allowed, isInside, rootsFromEnv, workerRoots } from '../../src/config/roots.js';
 
 async function layout() {
   const base = await mkdtemp(join(tmpdir(), 'epochal-roots-'));
@@ -50,5 +50,20 @@ describe('confinement to roots', () => {
   it('defaults to the working folder and the artifact root, for reading and writing', () => {
     expect(workerRoots({ cwd: '/work', artifactRoot: '/work/runs' })).toEqual({ read: ['/work', '/work/runs'], write: ['/work', '/work/runs'] });
     expect(workerRoots({ cwd: '/work', artifactRoot: '/srv/runs', read: ['data'], write: [] })).toEqual({ read: ['/work/data'], write: ['/work', '/srv/runs'] });
+  });
+
+  it('takes an s3:// artifact root as it is, and lets a worker use references under an s3:// root only', async () => {
+    const roots = workerRoots({ cwd: '/work', artifactRoot: 's3://bucket/runs' });
+    expect(roots).toEqual({ read: ['/work', 's3://bucket/runs'], write: ['/work', 's3://bucket/runs'] });
+    expect(await allowed('s3://bucket/runs/a/model', 'read', roots)).toBe(true);
+    expect(await allowed('s3://bucket/runs', 'write', roots)).toBe(true);
+    expect(await allowed('s3://bucket/runs-evil/a', 'read', roots)).toBe(false);
+    expect(await allowed('s3://bucket/runs/../private/a', 'read', roots)).toBe(false);
+    expect(await allowed('s3://other/runs/a', 'read', roots)).toBe(false);
+    expect(await allowed('s3://bucket/runs/a', 'read', { read: ['/work'], write: [] })).toBe(false);
+  });
+
+  it('reads EPOCHAL_READ_ROOTS like PATH, without splitting an s3:// root at its colon', () => {
+    expect(rootsFromEnv({ EPOCHAL_READ_ROOTS: '/data:s3://bucket/runs:/more', EPOCHAL_WRITE_ROOTS: 's3://bucket' })).toEqual({ read: ['/data', 's3://bucket/runs', '/more'], write: ['s3://bucket'] });
   });
 });

@@ -43,6 +43,10 @@ describe('inference shards', () => {
     expect(shardKey(input, 1, { ...identity, output: { ...identity.output, probabilities: false } })).not.toBe(key);
   });
 
+  it('do not depend on where a worker sees the output folder (each keeps its own copy of an s3:// folder)', () => {
+    expect(shardKey(input, 1, { ...identity, output: { ...identity.output, path: '/elsewhere/mirror/outputs' } })).toBe(shardKey(input, 1, identity));
+  });
+
   it('of a listed input keep the key such jobs wrote their outputs under, so they reuse them', () => {
     const { model, batchSize, output } = identity;
     expect(shardKey(listed, 1, identity)).toBe(sha256(JSON.stringify({ model, input: 'f1', shard: 1, batchSize, output })));

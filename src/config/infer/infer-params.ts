@@ -7,11 +7,11 @@ export const ModelRef = z
   .discriminatedUnion('type', [
     z.strictObject({
       type: z.literal('checkpoint'),
-      path: FilePath.describe('A checkpoint folder written by a training run.'),
+      path: FilePath.describe('A checkpoint folder written by a training run, or its s3:// reference.'),
     }),
     z.strictObject({
       type: z.literal('exported'),
-      path: FilePath.describe('An exported tfjs model folder (model.json + weights).'),
+      path: FilePath.describe('An exported tfjs model folder (model.json + weights), or its s3:// reference.'),
     }),
     z.strictObject({
       type: z.literal('champion'),
@@ -23,7 +23,7 @@ export type ModelRef = z.infer<typeof ModelRef>;
 
 export const InferOutput = z.strictObject({
   format: z.enum(['csv', 'jsonl', 'npy']).default('csv'),
-  path: FilePath.describe('Output folder; one file per shard plus a manifest.'),
+  path: FilePath.describe('Output folder (or s3://bucket/prefix); one file per shard plus a manifest.'),
   probabilities: z.boolean().default(true).describe('Write class probabilities beside the predicted class.'),
 });
 
@@ -51,7 +51,7 @@ export const InferParams = z
         'How long the scoring process may report no progress (a scored batch) before it is presumed hung, killed, and its shard retried. ' +
           'Keep it above the slowest honest gap: a shard\'s first batch includes starting the process and loading the model.',
       ),
-    artifactRoot: FilePath.optional(),
+    artifactRoot: FilePath.optional().describe('Where champions are looked up (a folder or s3://bucket/prefix); the worker\'s --artifact-root when absent.'),
   })
   .describe('Epochal batch-inference job (infer_params.json).');
 

@@ -17,7 +17,7 @@ export const TrainParams = z
     seed: Seed.default(0),
     backend: Backend,
     artifactRoot: FilePath.optional().describe(
-      'Folder for run artifacts (runs/<workflowId>/...); the worker\'s --artifact-root when absent.',
+      'Folder for run artifacts (runs/<workflowId>/...), or s3://bucket/prefix for S3-compatible object storage (credentials and endpoint from the AWS_* variables); the worker\'s --artifact-root when absent.',
     ),
     data: DataConfig,
     training: Training,
