@@ -1,4 +1,4 @@
-# An Epochal worker image (see docker-compose.yml). Epochal runs from source through tsx.
+# An Epochal worker image (see docker-compose.yml: workers on an s3:// artifact root, sharing no volume). Epochal runs from source through tsx.
 #   docker build -t epochal .                                  # CPU: wasm backend
 #   docker build -t epochal-cpu --build-arg NPM_CI_FLAGS=--omit=dev .   # also the optional tfjs-node (downloads libtensorflow)
 #   docker build -t epochal-gpu --build-arg NPM_CI_FLAGS=--omit=dev --build-arg EXTRA_PACKAGES=@tensorflow/tfjs-node-gpu@4.22.0 .

@@ -10,8 +10,8 @@ import type { TopologyBinaries } from './binaries.js';
 import { runLogged, startLoggedProcess, waitUntil } from './logged-process.js';
 import { chooseTemporalPorts, writeServerConfig, type SqlStores } from './server-config.js';
 
-/** The embedded schemas of the postgres12 plugin (`sql update-schema --schema-name`). */
-const SCHEMAS = { history: 'postgresql/v12/temporal', visibility: 'postgresql/v12/visibility' } as const;
+/** The embedded schemas of the postgres12 plugin (`sql update-schema --schema-name`), for the history and visibility databases. */
+export const SCHEMAS = { history: 'postgresql/v12/temporal', visibility: 'postgresql/v12/visibility' } as const;
 
 export interface SetupSchemaOptions {
   sqlTool: string;
