@@ -57,3 +57,21 @@ export async function quickSleepnet(epochs = 2): Promise<string> {
   });
   return join(dir, 'train_params.json');
 }
+
+/**
+ * Sizes a copy of the small SleepNet job for crash tests: 4 epochs × 4 steps,
+ * a checkpoint every 4 steps, nights long enough that a step takes a few
+ * hundred milliseconds (a heartbeat names a checkpoint before the chunk
+ * ends), no early stopping; `training` sets the chunk size and how soon a
+ * silent worker is presumed dead.
+ */
+export async function crashSizedSleepnet(trainParams: string, training: { epochsPerChunk: number; heartbeatTimeoutSeconds: number }): Promise<void> {
+  await editJson(trainParams, (train) => {
+    train.data.source.subjects = 24;
+    train.data.source.nightEpochs = { min: 200, max: 240 };
+    train.training.epochs = 4;
+    train.training.checkpointEverySteps = 4;
+    Object.assign(train.training, training);
+    delete train.training.earlyStopping;
+  });
+}

@@ -23,7 +23,7 @@ import { s3ClientFromEnvironment, S3Store } from '../../src/store/s3-store.js';
 import { startProductionTemporal, type ProductionTemporal } from '../../src/topology/index.js';
 import type { BatchInferenceResult } from '../../workflows/batch-inference.js';
 import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
-import { CONFIGS, editJson } from '../helpers/configs.js';
+import { CONFIGS, crashSizedSleepnet, editJson } from '../helpers/configs.js';
 import { EPOCHAL_BIN, startUntil } from '../helpers/processes.js';
 import { useS3Server } from '../helpers/s3.js';
 import { waitFor } from '../helpers/wait.js';
@@ -80,15 +80,7 @@ describe('Epochal across machines that share no folder: artifacts on S3, product
     connection = await Connection.connect({ address: topology.address });
     const orchestration = await machine('orchestration', 'orchestration');
     await cp(join(CONFIGS, 'sleepnet-small'), join(orchestration.dir, 'configs'), { recursive: true });
-    await editJson(join(orchestration.dir, 'configs', 'train_params.json'), (train) => {
-      train.data.source.subjects = 24;
-      train.data.source.nightEpochs = { min: 200, max: 240 };
-      train.training.epochs = 4;
-      train.training.epochsPerChunk = 2;
-      train.training.checkpointEverySteps = 4;
-      train.training.heartbeatTimeoutSeconds = 5;
-      delete train.training.earlyStopping;
-    });
+    await crashSizedSleepnet(join(orchestration.dir, 'configs', 'train_params.json'), { epochsPerChunk: 2, heartbeatTimeoutSeconds: 5 });
     await Promise.all([machine('trainer-a', 'training'), machine('trainer-b', 'training')]);
   }, 30 * 60_000);
 

@@ -10,7 +10,7 @@ import { listCheckpoints } from '../../src/checkpoint/series.js';
 import { sha256 } from '../../src/config/read-json.js';
 import { createEpochalWorkers } from '../../src/temporal/worker.js';
 import type { trainingPipeline, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
-import { copySample, editJson } from '../helpers/configs.js';
+import { copySample, crashSizedSleepnet, editJson } from '../helpers/configs.js';
 import { stop, trainingWorker } from '../helpers/processes.js';
 import { useSuiteServer } from '../helpers/temporal.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
@@ -25,15 +25,7 @@ const { address, namespace, workflowBundlePath } = inject('temporal');
  */
 async function crashJob(): Promise<string> {
   const dir = await copySample('sleepnet-small');
-  await editJson(join(dir, 'train_params.json'), (train) => {
-    train.data.source.subjects = 24;
-    train.data.source.nightEpochs = { min: 200, max: 240 };
-    train.training.epochs = 4;
-    train.training.epochsPerChunk = 4;
-    train.training.checkpointEverySteps = 4;
-    train.training.heartbeatTimeoutSeconds = 3;
-    delete train.training.earlyStopping;
-  });
+  await crashSizedSleepnet(join(dir, 'train_params.json'), { epochsPerChunk: 4, heartbeatTimeoutSeconds: 3 });
   return join(dir, 'train_params.json');
 }
 
