@@ -48,7 +48,8 @@ async function tracedSteps(file: string): Promise<{ pid: string; step: number }[
   });
 }
 
-describe('crashes during training', () => {
+// Each test trains the job twice (crashed, then uninterrupted for reference) and starts worker processes: minutes, not the suite's default minute.
+describe('crashes during training', { timeout: 240_000 }, () => {
   const env = useSuiteServer();
 
   /** Runs the pipeline with in-process orchestration and the given training workers; returns the handle. */
