@@ -19,7 +19,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { writeFileAtomically } from '../artifacts/atomic.js';
 import { StoreConflictError } from '../errors.js';
 import { sha256Of, type ContentCache } from './content-cache.js';
-import { FOLDER_MANIFEST, fetchFolder, publishFolder, readFolderManifest } from './folders.js';
+import { FOLDER_MANIFEST, fetchFolder, publishFolder, readFolderManifest, type FolderManifest } from './folders.js';
 import { parseS3Url, s3ClientFromEnvironment, S3Store } from './s3-store.js';
 import { joinKey, type ArtifactStore, type StoredObject } from './store.js';
 
@@ -87,7 +87,8 @@ export class Mirror {
     const { store, key } = this.locate(url);
     const object = key ? await store.head(key) : undefined;
     if (object) return this.pullObject(url, object);
-    if (await readFolderManifest(store, key)) return this.pullFolder(url);
+    const published = await readFolderManifest(store, key);
+    if (published) return this.pullFolder(url, published);
     const seen = new Set<string>();
     for await (const found of store.list(key ? `${key}/` : '')) {
       const inner = found.key.slice(key ? key.length + 1 : 0);
@@ -115,10 +116,10 @@ export class Mirror {
     return found.sort().reverse();
   }
 
-  /** Fetches a published folder (once per manifest: a folder already here as published is left as it is). */
-  async pullFolder(url: string): Promise<void> {
+  /** Fetches a published folder (once per manifest: a folder already here as published is left as it is); `read` is its manifest when the caller has it already. */
+  async pullFolder(url: string, read?: FolderManifest): Promise<void> {
     const { store, key } = this.locate(url);
-    const manifest = await readFolderManifest(store, key);
+    const manifest = read ?? (await readFolderManifest(store, key));
     if (!manifest) return;
     const digest = JSON.stringify(manifest.files);
     const ledger = await this.readLedger<FolderEntry>(url, FOLDER_MANIFEST);
