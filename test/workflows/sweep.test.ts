@@ -86,16 +86,16 @@ describe('sweepPipeline', () => {
     const artifactRoot = await mkdtemp(join(tmpdir(), 'epochal-sweep-'));
     const taskQueue = `sweep-${randomUUID()}`;
     const trainingTaskQueue = `${taskQueue}-training`;
-    // The first worker's training process pauses 4 s before committing the checkpoint of step 20 (every trial that
-    // trains that far writes one, mid-chunk or at a chunk's end), marking the file: killed then, it surely holds a chunk.
-    const paused = join(artifactRoot, 'paused-at-step-20');
-    const [first, second] = (await Promise.all([
-      trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_PAUSE_CHECKPOINT: `20:4000:${paused}` }),
-      trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, {}),
-    ])) as [TrainingWorker, TrainingWorker];
-    const workers = await createEpochalWorkers({ connection: env().nativeConnection, namespace, taskQueue, trainingTaskQueue: false, artifactRoot, workflowBundlePath });
+    // Each worker's training process pauses 4 s before committing the checkpoint of step 20 (every trial that trains
+    // that far writes one, mid-chunk or at a chunk's end), marking its own file: killed then, it surely holds a chunk.
+    // Both pause, as either may be the one handed a later trial's chunk that reaches step 20.
+    const paused = [join(artifactRoot, 'paused-at-step-20-a'), join(artifactRoot, 'paused-at-step-20-b')] as const;
+    const workers = (await Promise.all(
+      paused.map((marker) => trainingWorker(address, namespace, trainingTaskQueue, artifactRoot, { EPOCHAL_PAUSE_CHECKPOINT: `20:4000:${marker}` })),
+    )) as [TrainingWorker, TrainingWorker];
+    const orchestration = await createEpochalWorkers({ connection: env().nativeConnection, namespace, taskQueue, trainingTaskQueue: false, artifactRoot, workflowBundlePath });
     const sweepId = `sweep-${randomUUID()}`;
-    const { result, killedWhile, status } = await workers.runUntil(
+    const { result, killedWhile, status } = await orchestration.runUntil(
       (async () => {
         try {
           const handle = await env().client.workflow.start<typeof sweepPipeline>('sweepPipeline', {
@@ -104,21 +104,23 @@ describe('sweepPipeline', () => {
             // A few progress reads per run: the sweep continues as new several times while trials train.
             args: [{ sweepParams, trainingTaskQueue, pollsPerRun: 4 }],
           });
-          // Mid-sweep: two trials have ended and the first worker holds a chunk of another.
+          // Mid-sweep: two trials have ended and a worker holds a chunk of another.
           const progress = await waitFor(async () => {
             const seen = await handle.query(sweepProgressQuery);
             return seen.trials.filter((trial) => ['completed', 'stopped-early'].includes(trial.status)).length >= 2 ? seen : undefined;
           }, 'two trials to end');
-          await rm(paused, { force: true });
-          await waitFor(async () => (existsSync(paused) ? true : undefined), 'the first worker to pause mid-chunk in a later trial');
-          first.child.kill('SIGKILL');
+          await Promise.all(paused.map((marker) => rm(marker, { force: true })));
+          const holding = await waitFor(async () => {
+            const index = paused.findIndex((marker) => existsSync(marker));
+            return index >= 0 ? workers[index] : undefined;
+          }, 'a worker to pause mid-chunk in a later trial');
+          holding.child.kill('SIGKILL');
           const result = await handle.result();
           // `epochal status` of the finished sweep (its progress query answered by replaying it on this worker).
           const status = await epochal(['status', sweepId, '--address', address, '--namespace', namespace]);
           return { result, killedWhile: progress.trials.map((trial) => trial.status), status };
         } finally {
-          first.child.kill('SIGKILL');
-          second.child.kill('SIGKILL');
+          for (const worker of workers) worker.child.kill('SIGKILL');
         }
       })(),
     );
