@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'runs/', '.epochal/', 'coverage/', 'configs/schema/'] },
+  { ignores: ['node_modules/', 'dist/', 'runs/', '.epochal/', 'coverage/', 'configs/schema/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

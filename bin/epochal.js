@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// The `epochal` CLI. Epochal is written in TypeScript and runs from source through tsx.
-import { register } from 'tsx/esm/api';
+// The `epochal` CLI. The installed package runs its compiled JavaScript (dist/);
+// a source checkout (which has src/) runs the TypeScript itself through tsx, so
+// it never runs a stale build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/src/cli/main.js');
+}

@@ -4,11 +4,8 @@
  * run manifest (`manifest.json`) recording what produced the model: config
  * and data hashes, Epochal's version and git commit, backend, timings.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { writeFolderAtomically } from '../artifacts/atomic.js';
 import { pruneCheckpoints } from '../checkpoint/series.js';
 import { fileRef, writeJsonRef, type FileRef } from '../artifacts/file-ref.js';
@@ -17,6 +14,7 @@ import { ownedRunFolder, type RunOwner } from '../artifacts/run-owner.js';
 import { modelManifest, type ModelManifest } from '../registry/model-digest.js';
 import { PreparedData } from '../data/prepared.js';
 import { writeModelPackage } from '../infer/model-package.js';
+import { provenance } from '../package.js';
 import { bestEffort } from '../report/best-effort.js';
 import { writeRunReport, type RunFacts } from '../report/run-report.js';
 import type { ActiveBackend } from '../backend/index.js';
@@ -24,8 +22,6 @@ import type { EpochRecord } from '../train/chunk.js';
 import type { MemoryPlan } from '../train/memory-plan.js';
 import type { SplitEvaluation } from '../train/evaluate.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
-
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ExportInput {
   artifactRoot: string;
@@ -131,14 +127,3 @@ async function learnedFrom(preparedDir: string): Promise<{ train: string[]; vali
   return { train: await distinct('train'), validation: await distinct('validation') };
 }
 
-/** Epochal's package version and, when run from a git checkout, its commit. */
-async function provenance(): Promise<{ version: string; commit?: string; dirty?: boolean }> {
-  const { version } = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-  const git = (...args: string[]) => promisify(execFile)('git', ['-C', PACKAGE_ROOT, ...args]).then((out) => out.stdout.trim());
-  try {
-    const [commit, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain', '--untracked-files=no')]);
-    return { version, commit, dirty: status.length > 0 };
-  } catch {
-    return { version };
-  }
-}

@@ -10,7 +10,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { DataConfig } from '../config/data/data.js';
 import type { DataSource } from '../config/data/sources.js';
 import type { PreparedRef } from '../data/prepare.js';
@@ -19,7 +18,7 @@ import { pluginModules } from '../data/registry.js';
 import { deserializeError, ResourceLimitError, type SerializedError } from '../errors.js';
 import type { Preprocessing } from '../infer/model-package.js';
 import type { InferenceInput, InferenceInputOptions } from '../infer/prepare-input.js';
-import { forkTypeScript } from '../process/fork-ts.js';
+import { forkOwnModule, ownModule } from '../process/own-module.js';
 import type { BuildModelInput, BuildPhase, BuiltModel } from './build-model.js';
 
 /** What the stage process can do. */
@@ -40,7 +39,7 @@ export type StageChildMessage =
   | { kind: 'result'; result: unknown; peakRssMb: number }
   | { kind: 'error'; error: SerializedError };
 
-const CHILD = fileURLToPath(new URL('./stage-child.ts', import.meta.url));
+const CHILD = ownModule(import.meta.url, './stage-child');
 /**
  * The young generation's semi-space, in MB (V8's default grows to 16). A
  * record's arrays die young, and their memory (outside the JS heap) is freed
@@ -83,7 +82,7 @@ export function buildModelInProcess(input: BuildModelInput, options: StageOption
 
 function runStage(task: StageTask, sizes: Record<string, number>, options: StageOptions): Promise<unknown> {
   const heapMb = options.heapMb ?? stageMemoryMb();
-  const child = forkTypeScript(CHILD, { execArgv: [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const child = forkOwnModule(CHILD, { execArgv: [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     process.stderr.write(chunk);

@@ -7,10 +7,9 @@
  * `StalledError` (see `../process/stall.ts`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { CheckpointRef } from '../checkpoint/checkpoint.js';
 import { deserializeError, StalledError, type SerializedError } from '../errors.js';
-import { forkTypeScript } from '../process/fork-ts.js';
+import { forkOwnModule, ownModule } from '../process/own-module.js';
 import { watchForStall, type StallLimit } from '../process/stall.js';
 import { terminate } from '../process/terminate.js';
 import type { ScoreShardRequest, ShardOutput } from '../infer/score.js';
@@ -37,7 +36,7 @@ export type ChildMessage =
   | { kind: 'result'; result: unknown }
   | { kind: 'error'; error: SerializedError };
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = ownModule(import.meta.url, './child');
 
 export interface ProcessHooks {
   onStep?(progress: { epoch: number; step: number; loss: number }): void;
@@ -147,7 +146,7 @@ function acquire(): ChildProcess {
     child.channel?.ref();
     return child;
   }
-  const child = forkTypeScript(CHILD);
+  const child = forkOwnModule(CHILD);
   child.once('exit', () => {
     const at = idle.indexOf(child);
     if (at >= 0) idle.splice(at, 1);

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadTrainConfig } from '../../config/load.js';
 import { connectClient, connectWorker, workflowUiUrl } from '../../temporal/connection.js';
@@ -20,9 +19,10 @@ import { print, untilInterrupted } from '../shared.js';
 import { DEFAULT_PORT, serverCommand, startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
 import { followProgress } from '../progress.js';
 import { printResult } from './train.js';
+import { PACKAGE_ROOT } from '../../package.js';
 
 /** The demo's job: SleepNet at a size a laptop CPU trains in minutes (configs/sleepnet is the full reference). */
-const SAMPLE = fileURLToPath(new URL('../../../configs/sleepnet-small/train_params.json', import.meta.url));
+const SAMPLE = join(PACKAGE_ROOT, 'configs', 'sleepnet-small', 'train_params.json');
 
 interface DemoFlags extends LocalServerFlags {
   config: string;

@@ -6,7 +6,6 @@
  * reach), a local S3-compatible server (versitygw) for the S3 store, and the
  * Temporal server, SQL tool and Web UI server of the production topology.
  */
-import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
 import { defaultCacheDir } from '../../cache-dir.js';
 import { LIBTENSORFLOW_VERSION, provisionTensorflow } from '../../backend/provision/index.js';
@@ -14,8 +13,8 @@ import { provisionS3Server, VERSITYGW_VERSION } from '../../store/s3-server.js';
 import { provisionTopologyBinaries, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../topology/binaries.js';
 import { findTemporalCli, TEMPORAL_CLI_VERSION } from '../../temporal/cli-binary.js';
 import { print } from '../shared.js';
+import { PACKAGE_ROOT } from '../../package.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TARGETS = ['temporal', 'tensorflow', 's3', 'topology'] as const;
 type Target = (typeof TARGETS)[number];
 
@@ -33,7 +32,7 @@ const PROVISIONERS: Record<Target, () => Promise<void>> = {
   },
   tensorflow: async () => {
     const started = Date.now();
-    const result = await provisionTensorflow({ projectRoot: PROJECT_ROOT, cacheDir: defaultCacheDir(), log: print.info });
+    const result = await provisionTensorflow({ projectRoot: PACKAGE_ROOT, cacheDir: defaultCacheDir(), log: print.info });
     if (result.status === 'present') print.ok(`TensorFlow backend: @tensorflow/tfjs-node already loads [${seconds(started)}]`);
     else {
       const source = result.builtLibtensorflow ? 'built now' : 'from the cache';
