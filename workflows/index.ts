@@ -7,3 +7,5 @@ export { retrainingPipeline } from './retraining-pipeline.js';
 export type { RetrainingInput, RetrainingResult } from './retraining-pipeline.js';
 export { sweepPipeline } from './sweep-pipeline.js';
 export type { SweepPipelineInput, SweepResult } from './sweep-pipeline.js';
+// Signals, updates and queries, for workflows that steer or watch an Epochal run they started as a child.
+export * from './definitions.js';

@@ -1,7 +1,10 @@
 /**
  * Replay: histories recorded from real runs (scripts/record-replay-histories.ts)
  * must replay against today's workflow code without non-determinism errors,
- * or workflows already running would break on the next deploy.
+ * or workflows already running would break on the next deploy (Epochal's
+ * workflows auto-upgrade to the newest Worker Deployment version: see
+ * src/temporal/deployment.ts). They replay on a replay worker made with the
+ * Epochal plugin, as a user's replay tests would.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { epochalPlugin } from '../../src/temporal/plugin.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const { workflowBundlePath } = inject('temporal');
@@ -36,7 +40,8 @@ describe('workflow replay', () => {
     // them `replay-<name>`, both runs of the continued-as-new workflow sharing one.
     const histories = recorded.map(({ name, history }) => ({ workflowId: `replay-${name.replace(/-(first|last)-run$/, '')}`, history }));
     const outcomes = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath } }, histories)) {
+    const plugin = await epochalPlugin({ workflowBundlePath, deployment: false });
+    for await (const result of Worker.runReplayHistories({ plugins: [plugin] }, histories)) {
       outcomes.push({ workflowId: result.workflowId, error: result.error?.message });
     }
     expect(outcomes).toEqual(histories.map(({ workflowId }) => ({ workflowId, error: undefined })));

@@ -11,6 +11,7 @@ import type { ConfigIssue } from '../../src/config/issues.js';
 import { BEST_METRIC, EXPERIMENT, MODEL, STAGE } from '../../workflows/search-attributes.js';
 import { brokenSleepnet, quickSleepnet, readJson, TABULAR_TRAIN } from '../helpers/configs.js';
 import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
+import { packageVersion } from '../../src/package.js';
 
 const { RetryState } = proto.temporal.api.enums.v1;
 
@@ -75,7 +76,7 @@ describe('trainingPipeline on a real Temporal server', () => {
         backend: { trained: AVAILABLE_BACKENDS[0], built: result.built.backend, memory: { microBatchSize: 4, recompute: false } },
         ended: 'budget',
         model: { which: 'best', epoch: best.epoch, checkpoint: stored(result.training.exported.checkpoint) },
-        epochal: { version: '0.1.0' },
+        epochal: { version: packageVersion() },
       });
       expect(manifest.epochal.commit).toMatch(/^[0-9a-f]{40}$/);
       expect(Object.keys(manifest.timings)).toEqual(expect.arrayContaining(['validateConfig', 'prepareData', 'buildModel', 'train', 'evaluate']));

@@ -4,7 +4,7 @@ import { connectWorker } from '../../temporal/connection.js';
 import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
 import { print } from '../shared.js';
-import { printBackend } from './worker.js';
+import { printBackend, printWorkerSettings } from './worker.js';
 import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
 
 export function registerDev(program: Command): void {
@@ -19,6 +19,7 @@ export function registerDev(program: Command): void {
         try {
           const workers = await createEpochalWorkers({ connection, namespace, artifactRoot: flags.artifactRoot });
           print.ok('Worker polling task queues "epochal" and "epochal-gpu".');
+          printWorkerSettings(workers);
           await printBackend();
           print.info('Start a run in another terminal:');
           print.field('epochal', `TEMPORAL_ADDRESS=${server.address} npx epochal train configs/sleepnet-small/train_params.json`);

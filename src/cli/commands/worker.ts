@@ -1,9 +1,10 @@
 /** `epochal worker`: run Epochal's workflows and activities against a cluster until Ctrl-C. */
-import type { Command } from 'commander';
-import { BACKEND_ENV_VAR, BACKEND_REQUESTS, effectiveBackendRequest, useBackend } from '../../backend/index.js';
-import { loadPlugins } from '../../data/registry.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { BACKEND_ENV_VAR, BACKEND_REQUESTS, useBackend } from '../../backend/index.js';
 import { ORCHESTRATION_TASK_QUEUE, clusterConfig, connectWorker } from '../../temporal/connection.js';
-import { createEpochalWorkers, defaultArtifactRoot, TRAINING_TASK_QUEUE } from '../../temporal/worker.js';
+import { PROMOTION_POLICIES, type PromotionPolicy } from '../../temporal/deployment.js';
+import type { EpochalPluginOptions } from '../../temporal/plugin.js';
+import { createEpochalWorkers, TRAINING_TASK_QUEUE, type EpochalWorkers } from '../../temporal/worker.js';
 import { isStoreUrl } from '../../store/store.js';
 import { clusterOptions, print, withClusterOptions } from '../shared.js';
 
@@ -18,7 +19,32 @@ interface WorkerFlags {
   readRoot?: string[];
   writeRoot?: string[];
   mirrorDir?: string;
+  stageMemoryMb?: number;
+  workflowBundle?: string;
+  versioning: boolean;
+  deploymentName?: string;
+  buildId?: string;
+  promote?: PromotionPolicy;
 }
+
+/**
+ * Where each plugin option comes from on `epochal worker`: its flag, or why it has none. Every option is
+ * listed (the type says so), and test/cli/worker-options.test.ts checks each flag is in `--help`.
+ */
+export const WORKER_FLAGS: { [K in keyof Required<EpochalPluginOptions>]: string } = {
+  artifactRoot: '--artifact-root',
+  readRoots: '--read-root',
+  writeRoots: '--write-root',
+  mirrorDir: '--mirror-dir',
+  backend: '--backend',
+  datasetPlugins: '--plugins',
+  trainingTaskQueue: '--training-task-queue',
+  stageMemoryMb: '--stage-memory-mb',
+  workflowBundlePath: '--workflow-bundle',
+  deployment: '--deployment-name, --build-id, --promote, --no-versioning',
+  codecKeys: 'environment only: EPOCHAL_CODEC_KEYS or EPOCHAL_CODEC_KEYS_FILE (keys stay off command lines)',
+  cwd: 'the working folder the worker is started in',
+};
 
 export function registerWorker(program: Command): void {
   withClusterOptions(program.command('worker').description('Run an Epochal worker until Ctrl-C'))
@@ -30,13 +56,19 @@ export function registerWorker(program: Command): void {
     .option('--read-root <dirs...>', 'folders jobs may read data, configs and models from (default: $EPOCHAL_READ_ROOTS, else the working folder and the artifact root)')
     .option('--write-root <dirs...>', 'folders jobs may write artifacts and outputs to (default: $EPOCHAL_WRITE_ROOTS, else the working folder and the artifact root)')
     .option('--plugins <modules...>', 'ES modules that register custom datasets (see README, "Custom datasets")')
+    .option('--stage-memory-mb <mb>', 'heap of the processes that prepare data (default: $EPOCHAL_STAGE_MEMORY_MB, else half the memory, at most 4096)', positiveInteger)
+    .option('--workflow-bundle <file>', 'a workflow bundle built beforehand from epochal/workflows (default: bundled at start)')
+    .option('--deployment-name <name>', 'the Worker Deployment this worker joins (default: epochal)')
+    .option('--build-id <id>', "this worker's build id (default: <package version>+<commit>)")
+    .addOption(
+      new Option('--promote <when>', 'when this version becomes the deployment\'s current one: newest (when newer than the current), always, never (you run "temporal worker deployment set-current-version")')
+        .choices(PROMOTION_POLICIES)
+        .default('newest'),
+    )
+    .option('--no-versioning', 'run unversioned (no Worker Deployment version)')
     .action(async (flags: WorkerFlags) => {
-      if (flags.backend) process.env[BACKEND_ENV_VAR] = flags.backend;
-      effectiveBackendRequest('auto'); // a misspelt override fails here, at start, not in every activity
-      const datasets = await loadPlugins(flags.plugins ?? []);
       const cluster = clusterOptions(flags);
       const { connection, namespace } = await connectWorker(cluster);
-      const artifactRoot = flags.artifactRoot ?? defaultArtifactRoot();
       try {
         const queue = (name: string) => (name === 'none' ? false : name);
         const workers = await createEpochalWorkers({
@@ -44,25 +76,46 @@ export function registerWorker(program: Command): void {
           namespace,
           taskQueue: queue(flags.taskQueue),
           trainingTaskQueue: queue(flags.trainingTaskQueue),
-          artifactRoot,
+          ...(flags.artifactRoot ? { artifactRoot: flags.artifactRoot } : {}),
           ...(flags.readRoot ? { readRoots: flags.readRoot } : {}),
           ...(flags.writeRoot ? { writeRoots: flags.writeRoot } : {}),
           ...(flags.mirrorDir ? { mirrorDir: flags.mirrorDir } : {}),
+          ...(flags.backend ? { backend: flags.backend } : {}),
+          ...(flags.plugins ? { datasetPlugins: flags.plugins } : {}),
+          ...(flags.stageMemoryMb ? { stageMemoryMb: flags.stageMemoryMb } : {}),
+          ...(flags.workflowBundle ? { workflowBundlePath: flags.workflowBundle } : {}),
+          deployment: flags.versioning
+            ? { ...(flags.deploymentName ? { name: flags.deploymentName } : {}), ...(flags.buildId ? { buildId: flags.buildId } : {}), ...(flags.promote ? { promote: flags.promote } : {}) }
+            : false,
         });
         const served = [flags.taskQueue, flags.trainingTaskQueue].filter((name) => name !== 'none').map((name) => `"${name}"`);
         print.ok(`Worker polling task queue${served.length > 1 ? 's' : ''} ${served.join(' and ')} on ${clusterConfig(cluster).address} (namespace ${namespace})`);
-        print.field('artifacts', artifactRoot);
-        if (isStoreUrl(artifactRoot)) print.field('mirror', workers.mirrorDir);
-        print.field('reads from', workers.roots.read.join(', '));
-        print.field('writes to', workers.roots.write.join(', '));
-        print.field('payloads', workers.encrypted ? 'encrypted (AES-256-GCM; epochal codec-server lets the Web UI read them)' : 'not encrypted (set EPOCHAL_CODEC_KEYS to encrypt them)');
+        printWorkerSettings(workers);
         if (flags.trainingTaskQueue !== 'none') await printBackend(Boolean(flags.backend));
-        if (datasets.length > 0) print.field('datasets', datasets.join(', '));
         await workers.run();
       } finally {
         await connection.close();
       }
     });
+}
+
+/** What a worker was made with: its deployment version, where it reads and writes, payloads, datasets. */
+export function printWorkerSettings(workers: EpochalWorkers): void {
+  const { settings } = workers.plugin;
+  const version = settings.deployment?.version;
+  print.field('deployment', version ? `${version.deploymentName}, build ${version.buildId} (workflows auto-upgrade; made current: ${settings.promote})` : 'unversioned');
+  print.field('artifacts', settings.artifactRoot);
+  if (isStoreUrl(settings.artifactRoot)) print.field('mirror', settings.mirrorDir);
+  print.field('reads from', settings.roots.read.join(', '));
+  print.field('writes to', settings.roots.write.join(', '));
+  print.field('payloads', settings.encrypted ? 'encrypted (AES-256-GCM; epochal codec-server lets the Web UI read them)' : 'not encrypted (set EPOCHAL_CODEC_KEYS to encrypt them)');
+  if (settings.datasets.length > 0) print.field('datasets', settings.datasets.join(', '));
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`Expected a positive integer, but got ${value}.`);
+  return parsed;
 }
 
 /** Which backend training on this worker uses (auto, or the override) and why it passed over the better ones. */

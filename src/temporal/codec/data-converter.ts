@@ -16,3 +16,12 @@ export async function epochalDataConverter(keys?: CodecKeys): Promise<DataConver
     encrypted: Boolean(configured),
   };
 }
+
+/** The worker's or client's data converter with Epochal's codec after its own codecs (once, however often the plugin is applied), and Epochal's failure converter unless it has one. */
+export function withEpochalConverter(existing: DataConverter | undefined, epochal: DataConverter): DataConverter {
+  return {
+    ...epochal,
+    ...existing,
+    payloadCodecs: [...new Set([...(existing?.payloadCodecs ?? []), ...(epochal.payloadCodecs ?? [])])],
+  };
+}
