@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'runs/', '.epochal/', 'coverage/', 'configs/schema/', '.scratch/'] },
+  { ignores: ['node_modules/', 'dist/', 'runs/', '.epochal/', 'coverage/', 'configs/schema/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -156,7 +156,7 @@ export class EpochalPlugin implements WorkerPlugin, ClientPlugin {
         (outcome) => {
           if (outcome.outcome === 'kept') Runtime.instance().logger.warn(`Worker Deployment version not made current: ${outcome.current} stays current, as ${outcome.reason}`);
         },
-        () => undefined,
+        (error: unknown) => Runtime.instance().logger.warn(`Worker Deployment version not made current: ${String(error)}`),
       );
     }
     return next(worker);

@@ -4,7 +4,7 @@ import { connectWorker } from '../../temporal/connection.js';
 import { createEpochalWorkers, defaultArtifactRoot } from '../../temporal/worker.js';
 import { setTemporalLogLevel } from '../../temporal/logging.js';
 import { print } from '../shared.js';
-import { printBackend, printWorkerSettings } from './worker.js';
+import { printBackend, printWorkerSettings, runSayingPromotion } from './worker.js';
 import { startLocalServer, withServerOptions, type LocalServerFlags } from './server.js';
 
 export function registerDev(program: Command): void {
@@ -24,7 +24,7 @@ export function registerDev(program: Command): void {
           print.info('Start a run in another terminal:');
           print.field('epochal', `TEMPORAL_ADDRESS=${server.address} npx epochal train configs/sleepnet-small/train_params.json`);
           print.info('Ctrl-C stops the worker and the server.');
-          await workers.run(); // returns once Ctrl-C (SIGINT/SIGTERM) has drained the workers
+          await runSayingPromotion(workers); // returns once Ctrl-C (SIGINT/SIGTERM) has drained the workers
         } finally {
           await connection.close();
         }

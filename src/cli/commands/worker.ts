@@ -92,7 +92,7 @@ export function registerWorker(program: Command): void {
         print.ok(`Worker polling task queue${served.length > 1 ? 's' : ''} ${served.join(' and ')} on ${clusterConfig(cluster).address} (namespace ${namespace})`);
         printWorkerSettings(workers);
         if (flags.trainingTaskQueue !== 'none') await printBackend(Boolean(flags.backend));
-        await workers.run();
+        await runSayingPromotion(workers);
       } finally {
         await connection.close();
       }
@@ -103,13 +103,29 @@ export function registerWorker(program: Command): void {
 export function printWorkerSettings(workers: EpochalWorkers): void {
   const { settings } = workers.plugin;
   const version = settings.deployment?.version;
-  print.field('deployment', version ? `${version.deploymentName}, build ${version.buildId} (workflows auto-upgrade; made current: ${settings.promote})` : 'unversioned');
+  const promotion = { newest: 'current once it is the newest version', always: 'made current when it starts', never: 'made current by hand' }[settings.promote];
+  print.field('deployment', version ? `${version.deploymentName}, build ${version.buildId} (workflows auto-upgrade; ${promotion})` : 'unversioned');
   print.field('artifacts', settings.artifactRoot);
   if (isStoreUrl(settings.artifactRoot)) print.field('mirror', settings.mirrorDir);
   print.field('reads from', settings.roots.read.join(', '));
   print.field('writes to', settings.roots.write.join(', '));
   print.field('payloads', settings.encrypted ? 'encrypted (AES-256-GCM; epochal codec-server lets the Web UI read them)' : 'not encrypted (set EPOCHAL_CODEC_KEYS to encrypt them)');
   if (settings.datasets.length > 0) print.field('datasets', settings.datasets.join(', '));
+}
+
+/** Runs the workers; once they poll, says whether their version is the deployment's current one (and why not). */
+export async function runSayingPromotion(workers: EpochalWorkers): Promise<void> {
+  const running = workers.run();
+  const version = workers.plugin.settings.deployment?.version;
+  void Promise.all(workers.plugin.promotions).then(
+    (outcomes) => {
+      const kept = outcomes.find((outcome) => outcome.outcome === 'kept');
+      if (kept) print.warn(`${version?.deploymentName}.${version?.buildId} is not current: ${kept.current} stays current, as ${kept.reason}.`);
+      else if (outcomes.length > 0) print.ok(`${version?.deploymentName}.${version?.buildId} is the deployment's current version`);
+    },
+    (error: unknown) => print.warn(`Could not make ${version?.deploymentName}.${version?.buildId} current: ${String(error)}`),
+  );
+  await running;
 }
 
 function positiveInteger(value: string): number {
