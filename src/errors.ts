@@ -51,6 +51,26 @@ export class WeightsError extends EpochalError {
   }
 }
 
+/** A weights file (safetensors, Keras) that is not what its format says: truncated, lying about offsets, an unknown dtype. */
+export class WeightsFileError extends EpochalError {
+  readonly type = 'InvalidWeightsFile';
+
+  constructor(
+    message: string,
+    /** The file. */
+    readonly file: string,
+    /** The tensor at fault, when there is one. */
+    readonly tensor?: string,
+  ) {
+    super(message);
+    this.name = 'WeightsFileError';
+  }
+
+  details(): { file: string; tensor?: string } {
+    return { file: this.file, ...(this.tensor !== undefined ? { tensor: this.tensor } : {}) };
+  }
+}
+
 /** A checkpoint that is missing files, fails its hashes, or does not fit the network. */
 export class CheckpointError extends EpochalError {
   readonly type = 'CorruptCheckpoint';
