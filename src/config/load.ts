@@ -182,7 +182,16 @@ function resolveTrainPaths(train: TrainParams, baseDir: string, netFile: string 
     ...(train.artifactRoot ? { artifactRoot: at(train.artifactRoot) } : {}),
     data: { ...train.data, source: mapSourcePaths(train.data.source, at) },
     ...(train.fineTune?.pretrained
-      ? { fineTune: { ...train.fineTune, pretrained: { ...train.fineTune.pretrained, path: at(train.fineTune.pretrained.path) } } }
+      ? {
+          fineTune: {
+            ...train.fineTune,
+            pretrained: {
+              ...train.fineTune.pretrained,
+              path: at(train.fineTune.pretrained.path),
+              ...(train.fineTune.pretrained.mapping ? { mapping: at(train.fineTune.pretrained.mapping) } : {}),
+            },
+          },
+        }
       : {}),
   };
 }
@@ -214,7 +223,10 @@ function trainPaths(train: TrainParams): UsedPath[] {
   return [
     ...dataPaths(train.data.source, ['data', 'source']),
     ...(pretrained
-      ? [{ key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint or tfjs model folder', access: 'read' as const }]
+      ? [
+          { key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint, tfjs model folder or .safetensors file', access: 'read' as const },
+          ...(pretrained.mapping ? [{ key: ['fineTune', 'pretrained', 'mapping'], value: pretrained.mapping, expected: 'a weight mapping (JSON)', access: 'read' as const }] : []),
+        ]
       : []),
     ...artifactRootPath(train.artifactRoot),
   ];

@@ -1,6 +1,7 @@
 /**
- * Pretrained weights (`fineTune.pretrained`): from an Epochal checkpoint or
- * any tfjs model folder, matched to the network by weight name and shape. The
+ * Pretrained weights (`fineTune.pretrained`): from an Epochal checkpoint, any
+ * tfjs model folder, or a `.safetensors` file whose names a mapping turns into
+ * Epochal's (`weights/import.ts`), matched to the network by weight name and shape. The
  * compatibility report says, weight by weight, what loaded and what did not;
  * the policy decides whether any mismatch is an error (strict) or the
  * unmatched weights keep their fresh initialisation (partial).
@@ -9,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { assignWeights, matchWeights, type WeightMatch } from '../checkpoint/assign.js';
 import { isCheckpoint, verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import { readFolderWeights } from '../checkpoint/tfjs-folder.js';
-import { WeightsError } from '../errors.js';
+import { WeightsError, WeightsFileError } from '../errors.js';
+import { importWeights, isImportedWeights, type ImportReport } from '../weights/import.js';
 
 /** What a pretrained load did, weight by weight. */
 export interface CompatibilityReport {
@@ -23,6 +25,8 @@ export interface CompatibilityReport {
   unexpected: { name: string; shape: number[] }[];
   /** Same name, different shape: freshly initialised. */
   shapeMismatches: { name: string; expected: number[]; found: number[] }[];
+  /** For a file of another framework's weights: the tensor and mapping rule behind each weight, and the tensors left out. */
+  imported?: ImportReport;
 }
 
 /**
@@ -35,14 +39,34 @@ export async function loadPretrained(
   model: tf.LayersModel,
   source: string,
   policy: 'strict' | 'partial',
+  mapping?: string,
 ): Promise<CompatibilityReport> {
   if (await isCheckpoint(source)) await verifyCheckpoint(source);
-  const weights = await readWeights(source);
+  const { weights, imported } = await readWeights(source, mapping);
   try {
-    return compatibilityReport(source, policy, assignOrCheck(model, source, weights, policy));
+    if (imported && policy === 'strict') refuseLeftOut(source, imported);
+    const report = compatibilityReport(source, policy, assignOrCheck(model, source, weights, policy));
+    return imported ? { ...report, imported } : report;
   } finally {
     tf.dispose([...weights.values()]);
   }
+}
+
+/** Strict: every tensor of an imported file becomes a weight or is ignored by a rule; none is dropped silently. */
+function refuseLeftOut(source: string, imported: ImportReport): void {
+  const problems = [
+    ...imported.unmapped.map((name) => ({ weight: name, problem: `${name}: no rule of ${imported.mapping ?? 'the mapping'} matches it` })),
+    ...imported.unfit.map((item) => ({ weight: item.from, problem: `${item.from}: ${item.problem} (rule ${item.rule})` })),
+  ];
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 10).map((item) => item.problem);
+  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
+  throw new WeightsError(
+    `Tensors of ${source} map to no weight of the network (policy "strict"):\n  ${shown.join('\n  ')}${more}\n` +
+      `Fix: add a rule for each to ${imported.mapping ?? 'a mapping (fineTune.pretrained.mapping)'} ("ignore": true for buffers that are not weights), or set fineTune.pretrained.policy to "partial".`,
+    source,
+    problems,
+  );
 }
 
 function assignOrCheck(
@@ -63,14 +87,18 @@ function assignOrCheck(
   return assignWeights(model, weights);
 }
 
-async function readWeights(source: string): Promise<Map<string, tf.Tensor>> {
+async function readWeights(source: string, mapping?: string): Promise<{ weights: Map<string, tf.Tensor>; imported?: ImportReport }> {
   try {
-    return await readFolderWeights(source);
+    if (isImportedWeights(source)) {
+      const { weights, report } = await importWeights(source, mapping);
+      return { weights, imported: report };
+    }
+    return { weights: await readFolderWeights(source) };
   } catch (error) {
-    if (error instanceof WeightsError) throw error;
+    if (error instanceof WeightsError || error instanceof WeightsFileError) throw error;
     throw new WeightsError(
       `Cannot read pretrained weights from ${source} (${(error as Error).message}). ` +
-        'Point fineTune.pretrained.path at an Epochal checkpoint or a tfjs model folder (model.json + weight files).',
+        'Point fineTune.pretrained.path at an Epochal checkpoint, a tfjs model folder (model.json + weight files) or a .safetensors file.',
       source,
       [],
     );

@@ -100,6 +100,11 @@ function captures(segments: readonly string[], name: string): Record<string, str
 
 const fill = (template: string, values: Record<string, string>) => template.replace(/\{([a-z_][a-z0-9_]*)\}/gi, (_, key: string) => values[key] ?? `{${key}}`);
 
+/** The first rule that matches source name `name`. */
+export function ruleFor(name: string, rules: readonly MappingRule[]): MappingRule | undefined {
+  return compile(rules).find((rule) => captures(rule.segments, name))?.rule;
+}
+
 /** Maps source tensors to Epochal weights by `rules` (first match wins), converting layouts. */
 export function mapToEpochal(source: ReadonlyMap<string, FlatTensor>, rules: readonly MappingRule[]): MappingResult {
   const compiled = compile(rules);

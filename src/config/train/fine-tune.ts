@@ -9,7 +9,10 @@ export const WeightPatterns = z
   .describe('Glob patterns over weight names such as "outer_dense/**" or "tcn/block_2/**".');
 
 export const Pretrained = z.strictObject({
-  path: FilePath.describe('A checkpoint folder or any tfjs model folder (model.json + weights).'),
+  path: FilePath.describe('A checkpoint folder, any tfjs model folder (model.json + weights), or a .safetensors file (a PyTorch state_dict, say; with a mapping when its names are not Epochal\'s).'),
+  mapping: FilePath.optional().describe(
+    'A weight mapping (JSON: rules from the file\'s tensor names to Epochal weight names, with each tensor\'s layout) for a .safetensors file; its names are taken as Epochal\'s when absent.',
+  ),
   policy: z
     .enum(['strict', 'partial'])
     .default('strict')
