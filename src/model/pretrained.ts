@@ -42,7 +42,8 @@ export async function loadPretrained(
   mapping?: string,
 ): Promise<CompatibilityReport> {
   if (await isCheckpoint(source)) await verifyCheckpoint(source);
-  const { weights, imported } = await readWeights(source, mapping);
+  const network = model.weights.map((weight) => ({ name: weight.originalName, shape: weight.shape as number[] }));
+  const { weights, imported } = await readWeights(source, mapping, network);
   try {
     if (imported && policy === 'strict') refuseLeftOut(source, imported);
     const report = compatibilityReport(source, policy, assignOrCheck(model, source, weights, policy));
@@ -87,10 +88,14 @@ function assignOrCheck(
   return assignWeights(model, weights);
 }
 
-async function readWeights(source: string, mapping?: string): Promise<{ weights: Map<string, tf.Tensor>; imported?: ImportReport }> {
+async function readWeights(
+  source: string,
+  mapping: string | undefined,
+  network: readonly { name: string; shape: readonly number[] }[],
+): Promise<{ weights: Map<string, tf.Tensor>; imported?: ImportReport }> {
   try {
     if (isImportedWeights(source)) {
-      const { weights, report } = await importWeights(source, mapping);
+      const { weights, report } = await importWeights(source, mapping, network);
       return { weights, imported: report };
     }
     return { weights: await readFolderWeights(source) };

@@ -1,6 +1,7 @@
 /**
  * The export stage: the final model as a standalone tfjs model folder
- * (`model/`, with the network and preprocessing inference needs), the per-epoch history and test metrics (`metrics.json`), and a
+ * (`model/`, with the network and preprocessing inference needs, and its
+ * weights as a PyTorch state_dict in `model.safetensors`), the per-epoch history and test metrics (`metrics.json`), and a
  * run manifest (`manifest.json`) recording what produced the model: config
  * and data hashes, Epochal's version and git commit, backend, timings.
  */
@@ -15,6 +16,7 @@ import { modelManifest, type ModelManifest } from '../registry/model-digest.js';
 import { PreparedData } from '../data/prepared.js';
 import { writeModelPackage } from '../infer/model-package.js';
 import { provenance } from '../package.js';
+import { writeTorchWeights } from '../weights/export-torch.js';
 import { bestEffort } from '../report/best-effort.js';
 import { writeRunReport, type RunFacts } from '../report/run-report.js';
 import type { ActiveBackend } from '../backend/index.js';
@@ -65,6 +67,7 @@ export async function exportRun(input: ExportInput): Promise<ExportResult> {
   await writeFolderAtomically(modelDir, async (staging) => {
     for (const file of ['model.json', 'weights.bin']) await copyFile(join(input.checkpoint, file), join(staging, file));
     await writeModelPackage(folder.root, staging); // the network and preprocessing, for inference anywhere
+    await writeTorchWeights(staging); // the same weights as a PyTorch state_dict (model.safetensors)
   });
   const model = await fileRef(join(modelDir, 'model.json'));
   const weights = await fileRef(join(modelDir, 'weights.bin'));

@@ -10,10 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { WeightsFileError } from '../errors.js';
 import { mapToEpochal, ruleFor, WeightMapping, type FlatTensor, type MappingResult, type MappingRule } from './mapping.js';
 import { readSafetensors, toFloat32 } from './safetensors.js';
+import { TORCH_CONVENTION, torchConventionRules } from './torch-convention.js';
 
 /** How a file's tensors became Epochal weights, for the compatibility report. */
 export interface ImportReport {
-  /** The mapping file, or undefined when names were taken as they are. */
+  /** The mapping file, `epochal-torch-1` for Epochal's PyTorch convention, or undefined when names were taken as they are. */
   mapping?: string;
   /** Each Epochal weight: the file's tensor it came from and the rule that mapped it. */
   mapped: { weight: string; from: string; rule: string }[];
@@ -30,10 +31,19 @@ export function isImportedWeights(source: string): boolean {
   return source.toLowerCase().endsWith('.safetensors');
 }
 
-/** The tensors of a safetensors file by Epochal weight name (dispose them), and how they were mapped. */
-export async function importWeights(source: string, mappingFile?: string): Promise<{ weights: Map<string, tf.Tensor>; report: ImportReport }> {
+/**
+ * The tensors of a safetensors file by Epochal weight name (dispose them), and how they were mapped: by the
+ * mapping file; else, for a file of state_dict names (no "/"), by Epochal's PyTorch convention for `network`'s
+ * weights (what every export writes, `torch-convention.ts`); else as named.
+ */
+export async function importWeights(
+  source: string,
+  mappingFile: string | undefined,
+  network: readonly { name: string; shape: readonly number[] }[],
+): Promise<{ weights: Map<string, tf.Tensor>; report: ImportReport }> {
   const file = await readSafetensors(source);
-  const rules = mappingFile ? await readMapping(mappingFile) : undefined;
+  const stateDict = [...file.tensors.keys()].every((name) => !name.includes('/'));
+  const rules = mappingFile ? await readMapping(mappingFile) : stateDict ? torchConventionRules(network) : undefined;
   const floats = new Map<string, FlatTensor>();
   const ignored: string[] = [];
   const unmapped: string[] = [];
@@ -48,7 +58,7 @@ export async function importWeights(source: string, mappingFile?: string): Promi
   return {
     weights: new Map([...result.weights].map(([name, weight]) => [name, tf.tensor(weight.values, weight.shape)] as const)),
     report: {
-      ...(mappingFile ? { mapping: mappingFile } : {}),
+      ...(mappingFile ? { mapping: mappingFile } : rules ? { mapping: TORCH_CONVENTION } : {}),
       mapped: [...result.weights].map(([weight, { from, rule }]) => ({ weight, from, rule })),
       ignored: [...result.ignored, ...ignored],
       unmapped: [...result.unmapped, ...unmapped],

@@ -18,7 +18,16 @@ export const LAYOUTS = {
   linear: '[out, in] ↔ [in, out]',
   /** PyTorch `Conv1d.weight` [out, in, k] ↔ a Keras conv1d kernel [k, in, out]. */
   conv1d: '[out, in, k] ↔ [k, in, out]',
+  /** PyTorch `Conv2d.weight` [out, in, kh, kw] ↔ a Keras conv2d kernel [kh, kw, in, out]. */
+  conv2d: '[out, in, kh, kw] ↔ [kh, kw, in, out]',
 } as const;
+
+/** Each layout's axis order from the source's to Epochal's, and back. */
+const AXES: Record<Exclude<Layout, 'plain'>, { rank: number; toEpochal: number[]; toSource: number[]; source: string }> = {
+  linear: { rank: 2, toEpochal: [1, 0], toSource: [1, 0], source: '[out, in]' },
+  conv1d: { rank: 3, toEpochal: [2, 1, 0], toSource: [2, 1, 0], source: '[out, in, k]' },
+  conv2d: { rank: 4, toEpochal: [2, 3, 1, 0], toSource: [3, 2, 0, 1], source: '[out, in, kh, kw]' },
+};
 export type Layout = keyof typeof LAYOUTS;
 
 const Segment = /^(\{[a-z_][a-z0-9_]*\}|\*|[^.{}*]+)$/i;
@@ -155,21 +164,18 @@ function templatePattern(template: string): RegExp {
 
 /** The tensor in Epochal's layout, or why its shape does not fit `layout`. */
 function fromSourceLayout(tensor: FlatTensor, layout: Layout): FlatTensor | string {
-  const { shape, values } = tensor;
   if (layout === 'plain') return tensor;
-  if (layout === 'linear') {
-    if (shape.length !== 2) return `a linear weight is [out, in], but this one has shape ${JSON.stringify(shape)}`;
-    return { shape: [shape[1]!, shape[0]!], values: permute(values, shape, [1, 0]) };
-  }
-  if (shape.length !== 3) return `a conv1d weight is [out, in, k], but this one has shape ${JSON.stringify(shape)}`;
-  return { shape: [shape[2]!, shape[1]!, shape[0]!], values: permute(values, shape, [2, 1, 0]) };
+  const { rank, toEpochal, source } = AXES[layout];
+  if (tensor.shape.length !== rank) return `a ${layout} weight is ${source}, but this one has shape ${JSON.stringify(tensor.shape)}`;
+  return transposed(tensor, toEpochal);
 }
 
 function toSourceLayout(tensor: FlatTensor, layout: Layout): FlatTensor {
-  const { shape, values } = tensor;
-  if (layout === 'plain') return { shape, values };
-  if (layout === 'linear') return { shape: [shape[1]!, shape[0]!], values: permute(values, shape, [1, 0]) };
-  return { shape: [shape[2]!, shape[1]!, shape[0]!], values: permute(values, shape, [2, 1, 0]) };
+  return layout === 'plain' ? { shape: tensor.shape, values: tensor.values } : transposed(tensor, AXES[layout].toSource);
+}
+
+function transposed({ shape, values }: FlatTensor, axes: readonly number[]): FlatTensor {
+  return { shape: axes.map((axis) => shape[axis]!), values: permute(values, shape, axes) };
 }
 
 /** `values` of `shape` with its axes in the order `axes` (row-major on both sides). */

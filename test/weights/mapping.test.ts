@@ -66,7 +66,7 @@ describe('weight mappings', () => {
   it('refuses rules without a target, or with a pattern that is not dotted segments', () => {
     expect(MappingRule.safeParse({ from: 'a.b' }).error?.issues.map((issue) => issue.message)).toEqual(['Expected "to" (the Epochal name), or "ignore": true.']);
     expect(MappingRule.safeParse({ from: 'a..b', to: 'x' }).error?.issues[0]).toMatchObject({ path: ['from'], message: 'Expected dotted segments, each a name, {capture} or *.' });
-    expect(MappingRule.safeParse({ from: 'a.b', to: 'x', layout: 'conv2d' }).success).toBe(false);
+    expect(MappingRule.safeParse({ from: 'a.b', to: 'x', layout: 'conv3d' }).success).toBe(false);
   });
 
   it('permutes axes of any rank in row-major order', () => {

@@ -16,7 +16,7 @@ import { readFolderWeights } from '../../src/checkpoint/tfjs-folder.js';
 import { loadNetConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/model/build.js';
 import { mapFromEpochal, WeightMapping, type FlatTensor } from '../../src/weights/mapping.js';
-import { encodeSafetensors } from '../../src/weights/safetensors.js';
+import { encodeSafetensors, readSafetensors, toFloat32 } from '../../src/weights/safetensors.js';
 import { copySample, editJson, readJson } from '../helpers/configs.js';
 import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
 
@@ -83,6 +83,40 @@ describe('trainingPipeline with imported weights', () => {
         else expect(values).toEqual(weight.values);
       }
       tf.dispose([...trained.values()]);
+    });
+  });
+
+  it("exports the weights as a PyTorch state_dict (model.safetensors: dotted names, PyTorch layouts) that a fine-tune imports with no mapping", async () => {
+    const dir = await copySample('tabular-mlp');
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.training.epochs = 1;
+      train.training.epochsPerChunk = 1;
+    });
+    await withWorker(env(), async (context) => {
+      const first = await runPipeline(context, { trainParams: join(dir, 'train_params.json') });
+      const modelDir = join(first.exported.model.path, '..');
+      const tfjs = await readFolderWeights(modelDir);
+      const { tensors, metadata } = await readSafetensors(join(modelDir, 'model.safetensors'));
+      expect(metadata).toEqual({ format: 'pt', convention: 'epochal-torch-1' });
+      expect([...tensors.keys()].sort()).toEqual(['hidden.dense.bias', 'hidden.dense.weight', 'state.dense.bias', 'state.dense.weight', 'trunk.dense_0.bias', 'trunk.dense_0.weight', 'trunk.dense_1.bias', 'trunk.dense_1.weight', 'trunk.downsample.weight']);
+      const kernel = tfjs.get('hidden/dense/kernel')!; // [in 6, out 32]
+      const weight = tensors.get('hidden.dense.weight')!; // [out 32, in 6]
+      expect(weight.shape).toEqual([32, 6]);
+      expect(toFloat32(weight, 'model.safetensors')).toEqual(Float32Array.from(tf.transpose(kernel).dataSync()));
+      expect(toFloat32(tensors.get('state.dense.bias')!, 'model.safetensors')).toEqual(Float32Array.from(tfjs.get('state/dense/bias')!.dataSync()));
+
+      await editJson(join(dir, 'train_params.json'), (train) => {
+        train.fineTune = { pretrained: { path: join(modelDir, 'model.safetensors') }, trainable: ['state/**'] };
+      });
+      const workflowId = `reimported-${randomUUID()}`;
+      const second = await runPipeline(context, { trainParams: join(dir, 'train_params.json') }, workflowId);
+      expect(second.built.pretrained).toEqual({ policy: 'strict', matched: 9, missing: 0, unexpected: 0, shapeMismatches: 0 });
+      const report = await readJson(join(context.artifactRoot, workflowId, 'reports', 'pretrained.json'));
+      expect(report.imported).toMatchObject({ mapping: 'epochal-torch-1', unmapped: [], unfit: [] });
+      expect(report.imported.mapped).toContainEqual({ weight: 'hidden/dense/kernel', from: 'hidden.dense.weight', rule: 'hidden.dense.weight → hidden/dense/kernel (linear)' });
+      const built = await readFolderWeights(second.built.checkpoint.path);
+      for (const [name, tensor] of tfjs) expect(built.get(name)!.dataSync()).toEqual(tensor.dataSync());
+      tf.dispose([...tfjs.values(), ...built.values()]);
     });
   });
 
