@@ -42,6 +42,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Progress messages. */
   log?: (message: string) => void;
+  /** Server dynamic config values (`--dynamic-config-value KEY=JSON`), such as a test suite's higher limits. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** A running dev server. */
@@ -154,6 +156,7 @@ async function startFromCli(cli: TemporalCli, { port, uiPort }: Ports, options: 
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeFlags(),
+    ...dynamicConfigFlags(options.dynamicConfig),
   ];
   const child = withPrivateFiles(() => spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const output = captureOutput(child, options.logFile);
@@ -196,6 +199,7 @@ async function startFromSdkDownload({ port, uiPort }: Ports, options: DevServerO
       ...(uiPort ? { uiPort } : {}),
       ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
       searchAttributes: [...EPOCHAL_SEARCH_ATTRIBUTES],
+      extraArgs: dynamicConfigFlags(options.dynamicConfig),
     },
   }));
   return {
@@ -339,4 +343,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+function dynamicConfigFlags(values: DevServerOptions['dynamicConfig'] = {}): string[] {
+  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
 }

@@ -34,6 +34,9 @@ export default async function setup(project: TestProject) {
     ...(cli ? { cli } : {}),
     ui: false,
     logFile: join(scratch, 'temporal-server.log'),
+    // Every test's workers poll task queues of their own, all in one Worker Deployment version (Epochal's build):
+    // hundreds of queues, where a server allows 100 per version and deployment unless told otherwise.
+    dynamicConfig: { 'matching.maxTaskQueuesInDeploymentVersion': 100_000, 'matching.maxTaskQueuesInDeployment': 100_000 },
   });
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
   const workflowBundlePath = join(scratch, 'workflow-bundle.js');
