@@ -5,9 +5,9 @@
  * plugin (its data converter), so payloads match what the workers expect.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type ClientPlugin, type WorkflowHandle } from '@temporalio/client';
+import type { Client, ClientPlugin, WorkflowHandle } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import type { BatchInferenceInput, BatchInferenceResult } from '../../workflows/batch-inference.js';
+import type { BatchInferenceInput } from '../../workflows/batch-inference.js';
 import {
   extendEpochsUpdate,
   inferenceProgressQuery,
@@ -21,12 +21,11 @@ import {
   type Progress,
   type SweepProgress,
 } from '../../workflows/definitions.js';
-import type { RetrainingInput, RetrainingResult } from '../../workflows/retraining-pipeline.js';
-import type { SweepPipelineInput, SweepResult } from '../../workflows/sweep-pipeline.js';
-import type { TrainingPipelineInput, TrainingPipelineResult } from '../../workflows/training-pipeline.js';
+import type { RetrainingInput } from '../../workflows/retraining-pipeline.js';
+import type { SweepPipelineInput } from '../../workflows/sweep-pipeline.js';
+import type { TrainingPipelineInput } from '../../workflows/training-pipeline.js';
 import type { batchInference, retrainingPipeline, sweepPipeline, trainingPipeline } from '../../workflows/index.js';
-import { clusterConfig, ORCHESTRATION_TASK_QUEUE, type ClusterOptions } from '../temporal/connection.js';
-import { epochalClientPlugin } from '../temporal/client-plugin.js';
+import { connectClient, ORCHESTRATION_TASK_QUEUE, type ClusterOptions } from '../temporal/connection.js';
 
 /** Where and as what a run starts: the workflow id (default `<kind>-<random>`), the orchestration task queue (default `epochal`). */
 export interface StartOptions {
@@ -50,7 +49,6 @@ class Run<W extends Workflow> {
 
 /** A `trainingPipeline` run. */
 export class TrainingRun extends Run<typeof trainingPipeline> {
-  declare result: () => Promise<TrainingPipelineResult>;
   /** Epoch, step, losses, metrics, ETA and phase. */
   progress(): Promise<Progress> {
     return this.handle.query(progressQuery);
@@ -78,7 +76,6 @@ export class TrainingRun extends Run<typeof trainingPipeline> {
 
 /** A `batchInference` job. */
 export class InferenceJob extends Run<typeof batchInference> {
-  declare result: () => Promise<BatchInferenceResult>;
   progress(): Promise<InferenceProgress> {
     return this.handle.query(inferenceProgressQuery);
   }
@@ -86,7 +83,6 @@ export class InferenceJob extends Run<typeof batchInference> {
 
 /** A `sweepPipeline` run. */
 export class SweepRun extends Run<typeof sweepPipeline> {
-  declare result: () => Promise<SweepResult>;
   /** Its trials so far, and the best. */
   progress(): Promise<SweepProgress> {
     return this.handle.query(sweepProgressQuery);
@@ -98,9 +94,7 @@ export class SweepRun extends Run<typeof sweepPipeline> {
 }
 
 /** A `retrainingPipeline` run. */
-export class RetrainingRun extends Run<typeof retrainingPipeline> {
-  declare result: () => Promise<RetrainingResult>;
-}
+export class RetrainingRun extends Run<typeof retrainingPipeline> {}
 
 /** Starts Epochal workflows and finds their runs. */
 export class EpochalClient {
@@ -108,9 +102,7 @@ export class EpochalClient {
 
   /** Connects as the `temporal` CLI would (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles), with Epochal's client plugin and `plugins`. */
   static async connect(options: ClusterOptions & { plugins?: ClientPlugin[] } = {}): Promise<EpochalClient> {
-    const { connectionOptions, namespace } = clusterConfig(options);
-    const connection = await Connection.connect(connectionOptions);
-    return new EpochalClient(new Client({ connection, namespace, plugins: [await epochalClientPlugin(), ...(options.plugins ?? [])] }));
+    return new EpochalClient(await connectClient(options));
   }
 
   async startTraining(input: TrainingPipelineInput, options: StartOptions = {}): Promise<TrainingRun> {

@@ -60,10 +60,8 @@ function refuseLeftOut(source: string, imported: ImportReport): void {
     ...imported.unfit.map((item) => ({ weight: item.from, problem: `${item.from}: ${item.problem} (rule ${item.rule})` })),
   ];
   if (problems.length === 0) return;
-  const shown = problems.slice(0, 10).map((item) => item.problem);
-  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
   throw new WeightsError(
-    `Tensors of ${source} map to no weight of the network (policy "strict"):\n  ${shown.join('\n  ')}${more}\n` +
+    `Tensors of ${source} map to no weight of the network (policy "strict"):${listed(problems.map((item) => item.problem))}\n` +
       `Fix: add a rule for each to ${imported.mapping ?? 'a mapping (fineTune.pretrained.mapping)'} ("ignore": true for buffers that are not weights), or set fineTune.pretrained.policy to "partial".`,
     source,
     problems,
@@ -127,10 +125,8 @@ function strictError(source: string, modelName: string, problems: WeightMatch[])
       : match.status === 'unexpected'
         ? `${match.name}: not in network ${modelName}`
         : `${match.name}: shape ${JSON.stringify(match.found)} where the network has ${JSON.stringify(match.expected)}`;
-  const shown = problems.slice(0, 10).map(describe);
-  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
   return new WeightsError(
-    `Pretrained weights in ${source} do not fit network ${modelName} (policy "strict"):\n  ${shown.join('\n  ')}${more}\n` +
+    `Pretrained weights in ${source} do not fit network ${modelName} (policy "strict"):${listed(problems.map(describe))}\n` +
       'Fix: use weights from the same architecture, or set fineTune.pretrained.policy to "partial" to load what matches.',
     source,
     problems.map((match) => ({ weight: match.name, problem: describe(match) })),
@@ -148,4 +144,10 @@ function compatibilityReport(source: string, policy: 'strict' | 'partial', match
       .filter((m) => m.status === 'shapeMismatch')
       .map((m) => ({ name: m.name, expected: m.expected!, found: m.found! })),
   };
+}
+
+/** The first ten `lines`, indented on lines of their own, and how many more there are. */
+function listed(lines: readonly string[]): string {
+  const more = lines.length > 10 ? `\n  … and ${lines.length - 10} more` : '';
+  return `\n  ${lines.slice(0, 10).join('\n  ')}${more}`;
 }

@@ -4,10 +4,10 @@
  * `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, TLS settings and named profiles
  * (`TEMPORAL_PROFILE`, `temporal.toml`), as the `temporal` CLI reads them.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientPlugin } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
-import { epochalDataConverter } from './codec/data-converter.js';
+import { epochalClientPlugin } from './client-plugin.js';
 
 /** The default orchestration task queue: validation, data preparation and model building run here. */
 export const ORCHESTRATION_TASK_QUEUE = 'epochal';
@@ -33,12 +33,11 @@ export function clusterConfig(options: ClusterOptions = {}) {
   };
 }
 
-/** A client for starting and watching workflows. Close `client.connection` when done. */
-export async function connectClient(options: ClusterOptions = {}): Promise<Client> {
+/** A client for starting and watching workflows, made with Epochal's client plugin and `plugins`. Close `client.connection` when done. */
+export async function connectClient(options: ClusterOptions & { plugins?: ClientPlugin[] } = {}): Promise<Client> {
   const { connectionOptions, namespace } = clusterConfig(options);
   const connection = await Connection.connect(connectionOptions);
-  const { encrypted: _, ...dataConverter } = await epochalDataConverter();
-  return new Client({ connection, namespace, dataConverter });
+  return new Client({ connection, namespace, plugins: [await epochalClientPlugin(), ...(options.plugins ?? [])] });
 }
 
 /** A native connection for workers. */
