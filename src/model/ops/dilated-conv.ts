@@ -8,17 +8,33 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasNativeOps, runNative, type NativeAttr } from '../../backend/native.js';
 
-/** Whether `nativeDilatedConv1d` can run here for this stride and dilation (libtensorflow refuses both above 1). */
+/**
+ * Whether `nativeDilatedConv1d` can run here for this stride and dilation: libtensorflow refuses both above 1,
+ * and on CPUs where it does not use oneDNN (those without AVX-512 VNNI, such as many AMD EPYCs) its backward
+ * kernels refuse any dilation above 1 ("Current libxsmm and customized CPU implementations do not yet support
+ * dilation rates larger than 1"), so the first dilated convolution asks it once.
+ */
 export function canRunNativeDilatedConv(strides: number, dilation: number): boolean {
-  return hasNativeOps() && (strides === 1 || dilation === 1);
+  return hasNativeOps() && (strides === 1 || dilation === 1) && (dilation === 1 || nativeDilatedGradients());
 }
 
-/**
- * 'valid' convolution of `x` [batch, length, in] (padded by the caller) with
- * `kernel` [k, in, out], taps `dilation` apart, every `strides` steps.
- */
-export function nativeDilatedConv1d(x: tf.Tensor3D, kernel: tf.Tensor3D, strides: number, dilation: number): tf.Tensor3D {
-  const attrs: NativeAttr[] = [
+let dilatedGradients: boolean | undefined;
+
+/** Whether this libtensorflow computes convolution gradients with dilation (tried once, on a 5-step input). */
+function nativeDilatedGradients(): boolean {
+  dilatedGradients ??= tf.tidy(() => {
+    try {
+      runNative('Conv2DBackpropInput', convAttrs(1, 2), [tf.tensor1d([1, 1, 5, 1], 'int32'), tf.ones([1, 2, 1, 1]), tf.ones([1, 1, 3, 1])]);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return dilatedGradients;
+}
+
+function convAttrs(strides: number, dilation: number): NativeAttr[] {
+  return [
     { name: 'T', type: 'dtype', value: 'float32' },
     { name: 'strides', type: 'int', value: [1, 1, strides, 1] },
     { name: 'use_cudnn_on_gpu', type: 'bool', value: true },
@@ -27,6 +43,14 @@ export function nativeDilatedConv1d(x: tf.Tensor3D, kernel: tf.Tensor3D, strides
     { name: 'data_format', type: 'string', value: 'NHWC' },
     { name: 'dilations', type: 'int', value: [1, 1, dilation, 1] },
   ];
+}
+
+/**
+ * 'valid' convolution of `x` [batch, length, in] (padded by the caller) with
+ * `kernel` [k, in, out], taps `dilation` apart, every `strides` steps.
+ */
+export function nativeDilatedConv1d(x: tf.Tensor3D, kernel: tf.Tensor3D, strides: number, dilation: number): tf.Tensor3D {
+  const attrs = convAttrs(strides, dilation);
   const op = tf.customGrad((input, filter, save) => {
     const x4 = tf.expandDims(input as tf.Tensor, 1); // [batch, 1, length, in]
     const w4 = tf.expandDims(filter as tf.Tensor, 0); // [1, k, in, out]
