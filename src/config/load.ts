@@ -18,6 +18,7 @@ import { allowed, ROOTS_HELP, type Access, type Roots } from './roots.js';
 import { inlineDocument, readJsonConfig, type ConfigDocument } from './read-json.js';
 import { trainChecks } from './train/checks.js';
 import { TrainParams } from './train/train-params.js';
+import { isBuiltinMapping } from '../weights/builtin.js';
 
 /** Where a config came from: its absolute file (absent when inline) and content hash. */
 export type ConfigSource = Omit<ConfigDocument, 'data'>;
@@ -188,7 +189,7 @@ function resolveTrainPaths(train: TrainParams, baseDir: string, netFile: string 
             pretrained: {
               ...train.fineTune.pretrained,
               path: at(train.fineTune.pretrained.path),
-              ...(train.fineTune.pretrained.mapping ? { mapping: at(train.fineTune.pretrained.mapping) } : {}),
+              ...(train.fineTune.pretrained.mapping && !isBuiltinMapping(train.fineTune.pretrained.mapping) ? { mapping: at(train.fineTune.pretrained.mapping) } : {}),
             },
           },
         }
@@ -224,8 +225,8 @@ function trainPaths(train: TrainParams): UsedPath[] {
     ...dataPaths(train.data.source, ['data', 'source']),
     ...(pretrained
       ? [
-          { key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint, tfjs model folder or .safetensors file', access: 'read' as const },
-          ...(pretrained.mapping ? [{ key: ['fineTune', 'pretrained', 'mapping'], value: pretrained.mapping, expected: 'a weight mapping (JSON)', access: 'read' as const }] : []),
+          { key: ['fineTune', 'pretrained', 'path'], value: pretrained.path, expected: 'a checkpoint, tfjs model folder, .safetensors file or Keras weights', access: 'read' as const },
+          ...(pretrained.mapping && !isBuiltinMapping(pretrained.mapping) ? [{ key: ['fineTune', 'pretrained', 'mapping'], value: pretrained.mapping, expected: 'a weight mapping (JSON)', access: 'read' as const }] : []),
         ]
       : []),
     ...artifactRootPath(train.artifactRoot),

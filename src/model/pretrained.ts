@@ -11,6 +11,8 @@ import { assignWeights, matchWeights, type WeightMatch } from '../checkpoint/ass
 import { isCheckpoint, verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import { readFolderWeights } from '../checkpoint/tfjs-folder.js';
 import { WeightsError, WeightsFileError } from '../errors.js';
+import type { NetParams } from '../config/net/net-params.js';
+import { isBuiltinMapping, type NetworkWeights } from '../weights/builtin.js';
 import { importWeights, isImportedWeights, type ImportReport } from '../weights/import.js';
 
 /** What a pretrained load did, weight by weight. */
@@ -40,9 +42,10 @@ export async function loadPretrained(
   source: string,
   policy: 'strict' | 'partial',
   mapping?: string,
+  net?: NetParams,
 ): Promise<CompatibilityReport> {
   if (await isCheckpoint(source)) await verifyCheckpoint(source);
-  const network = model.weights.map((weight) => ({ name: weight.originalName, shape: weight.shape as number[] }));
+  const network: NetworkWeights = { weights: model.weights.map((weight) => ({ name: weight.originalName, shape: weight.shape as number[] })), ...(net ? { net } : {}) };
   const { weights, imported } = await readWeights(source, mapping, network);
   try {
     if (imported && policy === 'strict') refuseLeftOut(source, imported);
@@ -62,10 +65,17 @@ function refuseLeftOut(source: string, imported: ImportReport): void {
   if (problems.length === 0) return;
   throw new WeightsError(
     `Tensors of ${source} map to no weight of the network (policy "strict"):${listed(problems.map((item) => item.problem))}\n` +
-      `Fix: add a rule for each to ${imported.mapping ?? 'a mapping (fineTune.pretrained.mapping)'} ("ignore": true for buffers that are not weights), or set fineTune.pretrained.policy to "partial".`,
+      `Fix: ${fixFor(imported.mapping)} ("ignore": true for buffers that are not weights), or set fineTune.pretrained.policy to "partial".`,
     source,
     problems,
   );
+}
+
+/** Where a rule for the left-out tensors goes: the mapping file, or a file of one's own in place of a built-in mapping. */
+function fixFor(mapping: string | undefined): string {
+  if (mapping === undefined) return 'write a mapping file with a rule for each and set fineTune.pretrained.mapping to it';
+  if (isBuiltinMapping(mapping)) return `the built-in mapping ${mapping} does not fit this file: write a mapping file with a rule for each and set fineTune.pretrained.mapping to it`;
+  return `add a rule for each to ${mapping}`;
 }
 
 function assignOrCheck(
@@ -89,7 +99,7 @@ function assignOrCheck(
 async function readWeights(
   source: string,
   mapping: string | undefined,
-  network: readonly { name: string; shape: readonly number[] }[],
+  network: NetworkWeights,
 ): Promise<{ weights: Map<string, tf.Tensor>; imported?: ImportReport }> {
   try {
     if (isImportedWeights(source)) {
@@ -101,7 +111,7 @@ async function readWeights(
     if (error instanceof WeightsError || error instanceof WeightsFileError) throw error;
     throw new WeightsError(
       `Cannot read pretrained weights from ${source} (${(error as Error).message}). ` +
-        'Point fineTune.pretrained.path at an Epochal checkpoint, a tfjs model folder (model.json + weight files) or a .safetensors file.',
+        'Point fineTune.pretrained.path at an Epochal checkpoint, a tfjs model folder (model.json + weight files), a .safetensors file or Keras weights (.weights.h5, .h5, .keras).',
       source,
       [],
     );

@@ -85,7 +85,7 @@ export async function buildModelStage(input: BuildModelInput, hooks: BuildHooks 
     let pretrained: CompatibilityReport | undefined;
     if (train.fineTune?.pretrained) {
       await hooks.onPhase?.('loading weights');
-      pretrained = await loadPretrained(model, train.fineTune.pretrained.path, train.fineTune.pretrained.policy, train.fineTune.pretrained.mapping);
+      pretrained = await loadPretrained(model, train.fineTune.pretrained.path, train.fineTune.pretrained.policy, train.fineTune.pretrained.mapping, net);
     }
 
     if (input.preparedDir) await hooks.onPhase?.('planning memory');

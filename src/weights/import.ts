@@ -1,20 +1,25 @@
 /**
- * Weights from other frameworks for `fineTune.pretrained`: a `.safetensors`
- * file (a PyTorch `state_dict`, say), its names mapped to Epochal's by a
- * mapping file (`mapping.ts`), or taken as Epochal's when there is none.
- * What comes back are tfjs tensors by Epochal weight name, plus where each
- * came from, for the compatibility report.
+ * Weights from other frameworks, for `fineTune.pretrained` and `epochal
+ * weights import`: a `.safetensors` file (a PyTorch `state_dict`, say) or a
+ * Keras weights file (`keras.ts`), its names mapped to Epochal's by a mapping
+ * file (`mapping.ts`), a built-in mapping by name (`builtin.ts`), or — with
+ * none given — by whichever built-in mapping fits a state_dict best, else
+ * taken as Epochal's. Weight-normalised convolutions are folded first
+ * (`weight-norm.ts`). What comes back are tfjs tensors by Epochal weight name,
+ * plus where each came from, for the compatibility report.
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { WeightsFileError } from '../errors.js';
+import { BUILTIN_MAPPINGS, builtinRules, isBuiltinMapping, type NetworkWeights } from './builtin.js';
+import { isKerasWeights, readKerasWeights, type KerasFormat } from './keras.js';
 import { mapToEpochal, ruleFor, WeightMapping, type FlatTensor, type MappingResult, type MappingRule } from './mapping.js';
 import { readSafetensors, toFloat32 } from './safetensors.js';
-import { TORCH_CONVENTION, torchConventionRules } from './torch-convention.js';
+import { foldWeightNorm } from './weight-norm.js';
 
 /** How a file's tensors became Epochal weights, for the compatibility report. */
 export interface ImportReport {
-  /** The mapping file, `epochal-torch-1` for Epochal's PyTorch convention, or undefined when names were taken as they are. */
+  /** The mapping file, the built-in mapping's name, or undefined when names were taken as they are. */
   mapping?: string;
   /** Each Epochal weight: the file's tensor it came from and the rule that mapped it. */
   mapped: { weight: string; from: string; rule: string }[];
@@ -28,46 +33,92 @@ export interface ImportReport {
 
 /** Whether `source` is a weights file this module imports (rather than a checkpoint or tfjs folder). */
 export function isImportedWeights(source: string): boolean {
-  return source.toLowerCase().endsWith('.safetensors');
+  return source.toLowerCase().endsWith('.safetensors') || isKerasWeights(source);
+}
+
+/** A weights file's tensors: floating-point ones as float32, and the names of the others (integer buffers). */
+interface SourceTensors {
+  floats: Map<string, FlatTensor>;
+  others: string[];
+  format: 'safetensors' | KerasFormat;
 }
 
 /**
- * The tensors of a safetensors file by Epochal weight name (dispose them), and how they were mapped: by the
- * mapping file; else, for a file of state_dict names (no "/"), by Epochal's PyTorch convention for `network`'s
- * weights (what every export writes, `torch-convention.ts`); else as named.
+ * The tensors of a weights file by Epochal weight name (dispose them), and how they were mapped: by `mapping`
+ * (a mapping file or a built-in mapping's name); else, for a file of state_dict names (no "/"), by the built-in
+ * mapping that leaves fewest tensors out; else as named.
  */
 export async function importWeights(
   source: string,
-  mappingFile: string | undefined,
-  network: readonly { name: string; shape: readonly number[] }[],
+  mapping: string | undefined,
+  network: NetworkWeights,
 ): Promise<{ weights: Map<string, tf.Tensor>; report: ImportReport }> {
-  const file = await readSafetensors(source);
-  const stateDict = [...file.tensors.keys()].every((name) => !name.includes('/'));
-  const rules = mappingFile ? await readMapping(mappingFile) : stateDict ? torchConventionRules(network) : undefined;
-  const floats = new Map<string, FlatTensor>();
-  const ignored: string[] = [];
-  const unmapped: string[] = [];
-  for (const tensor of file.tensors.values()) {
-    if (FLOAT_DTYPES.has(tensor.dtype)) floats.set(tensor.name, { shape: tensor.shape, values: toFloat32(tensor, source) });
-    // Integer buffers (batch-norm's num_batches_tracked) are never weights: skipped by an ignore rule, else unmapped.
-    else (rules && ruleFor(tensor.name, rules)?.ignore ? ignored : unmapped).push(tensor.name);
-  }
-  const result: MappingResult = rules
-    ? mapToEpochal(floats, rules)
-    : { weights: new Map([...floats].map(([name, tensor]) => [name, { ...tensor, from: name, rule: 'as named in the file' }])), unmapped: [], ignored: [], unfit: [] };
+  const { floats, others, format } = await readSource(source);
+  if (format === 'keras3' && !mapping) throw keras3NeedsMapping(source, [...floats.keys()]);
+  const { tensors, folded, problems } = foldWeightNorm(floats);
+  const stateDict = format === 'safetensors' && [...floats.keys(), ...others].every((name) => !name.includes('/'));
+  const candidates = await mappingCandidates(mapping, stateDict, network);
+  const mapped = candidates.map(({ name, rules }) => ({ name, rules, result: mapToEpochal(tensors, rules) }));
+  const best = mapped.reduce<(typeof mapped)[number] | undefined>((chosen, next) => (!chosen || leftOut(next.result) < leftOut(chosen.result) ? next : chosen), undefined);
+  const result: MappingResult = best?.result ?? { weights: new Map([...tensors].map(([name, tensor]) => [name, { ...tensor, from: name, rule: 'as named in the file' }])), unmapped: [], ignored: [], unfit: [] };
+  const from = (name: string) => (folded.has(name) ? folded.get(name)!.join(' + ') : name);
+  const foldNote = (name: string) => (folded.has(name) ? ', weight norm folded' : '');
   return {
     weights: new Map([...result.weights].map(([name, weight]) => [name, tf.tensor(weight.values, weight.shape)] as const)),
     report: {
-      ...(mappingFile ? { mapping: mappingFile } : rules ? { mapping: TORCH_CONVENTION } : {}),
-      mapped: [...result.weights].map(([weight, { from, rule }]) => ({ weight, from, rule })),
-      ignored: [...result.ignored, ...ignored],
-      unmapped: [...result.unmapped, ...unmapped],
-      unfit: result.unfit,
+      ...(best ? { mapping: best.name } : {}),
+      mapped: [...result.weights].map(([weight, tensor]) => ({ weight, from: from(tensor.from), rule: tensor.rule + foldNote(tensor.from) })),
+      ignored: [...result.ignored, ...others.filter((name) => best && ruleFor(name, best.rules)?.ignore)],
+      // Integer buffers (batch-norm's num_batches_tracked) are never weights: skipped by an ignore rule, else unmapped.
+      unmapped: [...result.unmapped, ...others.filter((name) => !(best && ruleFor(name, best.rules)?.ignore))],
+      unfit: [...problems.map(({ from, problem }) => ({ from, rule: 'weight norm', problem })), ...result.unfit],
     },
   };
 }
 
+const leftOut = (result: MappingResult) => result.unmapped.length + result.unfit.length;
+
+async function readSource(source: string): Promise<SourceTensors> {
+  if (isKerasWeights(source)) {
+    const { tensors, format } = await readKerasWeights(source);
+    return { floats: tensors, others: [], format };
+  }
+  const file = await readSafetensors(source);
+  const floats = new Map<string, FlatTensor>();
+  const others: string[] = [];
+  for (const tensor of file.tensors.values()) {
+    if (FLOAT_DTYPES.has(tensor.dtype)) floats.set(tensor.name, { shape: tensor.shape, values: toFloat32(tensor, source) });
+    else others.push(tensor.name);
+  }
+  return { floats, others, format: 'safetensors' };
+}
+
+/** Keras 3 stores variables by position only, so nothing but a mapping can say which weight each is. */
+function keras3NeedsMapping(source: string, names: string[]): WeightsFileError {
+  const example = names[0] ?? 'layers.dense.vars.0';
+  return new WeightsFileError(
+    `${source} is a Keras 3 weights file: it names variables by layer and position (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}), not as Epochal names weights. ` +
+      `Fix: write a mapping file with a rule for each ({"from": "${example}", "to": "<Epochal weight name>"}; \`epochal inspect <net_params.json> --weights\` lists the names) and set fineTune.pretrained.mapping (or --mapping) to it.`,
+    source,
+  );
+}
+
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/** The mappings to try: the one named, else every built-in one for a state_dict, else none (names as they are). */
+async function mappingCandidates(mapping: string | undefined, stateDict: boolean, network: NetworkWeights): Promise<{ name: string; rules: MappingRule[] }[]> {
+  if (mapping && isBuiltinMapping(mapping)) {
+    const rules = builtinRules(mapping, network);
+    if (!rules) throw new WeightsFileError(`The built-in mapping ${mapping} is generated from the network's net_params.json, which this load was not given.`, mapping);
+    return [{ name: mapping, rules }];
+  }
+  if (mapping) return [{ name: mapping, rules: await readMapping(mapping) }];
+  if (!stateDict) return [];
+  return BUILTIN_MAPPINGS.flatMap((name) => {
+    const rules = builtinRules(name, network);
+    return rules ? [{ name, rules }] : [];
+  });
+}
 
 /** Reads and validates a mapping file; problems name the file and the JSON path. */
 export async function readMapping(file: string): Promise<MappingRule[]> {

@@ -105,7 +105,7 @@ describe('pretrained weights', () => {
   it('explain a folder that holds no tfjs model', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'epochal-empty-'));
     await expect(loadPretrained(build(fineTunedNet()), empty, 'partial')).rejects.toThrow(
-      /Cannot read pretrained weights from .*Point fineTune\.pretrained\.path at an Epochal checkpoint, a tfjs model folder \(model\.json \+ weight files\) or a \.safetensors file\./,
+      /Cannot read pretrained weights from .*Point fineTune\.pretrained\.path at an Epochal checkpoint, a tfjs model folder \(model\.json \+ weight files\), a \.safetensors file or Keras weights \(\.weights\.h5, \.h5, \.keras\)\./,
     );
   });
 

@@ -1,5 +1,6 @@
 /** The `fineTune` section of train_params: pretrained weights, freezing, unfreeze schedule. */
 import { z } from 'zod';
+import { BUILTIN_MAPPINGS } from '../../weights/builtin.js';
 import { FilePath, PositiveInt } from '../common.js';
 
 /** Glob patterns over hierarchical weight names (`outer_dense/**`, `tcn/block_*`). */
@@ -9,10 +10,15 @@ export const WeightPatterns = z
   .describe('Glob patterns over weight names such as "outer_dense/**" or "tcn/block_2/**".');
 
 export const Pretrained = z.strictObject({
-  path: FilePath.describe('A checkpoint folder, any tfjs model folder (model.json + weights), or a .safetensors file (a PyTorch state_dict, say; with a mapping when its names are not Epochal\'s).'),
-  mapping: FilePath.optional().describe(
-    'A weight mapping (JSON: rules from the file\'s tensor names to Epochal weight names, with each tensor\'s layout) for a .safetensors file; its names are taken as Epochal\'s when absent.',
+  path: FilePath.describe(
+    'A checkpoint folder, any tfjs model folder (model.json + weights), a .safetensors file (a PyTorch state_dict, say) or Keras weights (.weights.h5, .h5, .keras); with a mapping when its names are not Epochal\'s.',
   ),
+  mapping: z
+    .union([z.enum(BUILTIN_MAPPINGS), FilePath])
+    .optional()
+    .describe(
+      'How the file\'s tensor names map to Epochal weight names: a mapping file (JSON rules, each with the tensor\'s layout), or a built-in mapping: "epochal-torch-1" (what every export\'s model.safetensors uses) or "sleepnet-torch" (the original PyTorch SleepNet\'s module names). When absent, a state_dict is mapped by whichever built-in mapping fits it, and other files\' names are taken as Epochal\'s.',
+    ),
   policy: z
     .enum(['strict', 'partial'])
     .default('strict')

@@ -9,11 +9,11 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type H5wasmLibrary from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { DataSource } from '../../config/data/sources.js';
 import { DataError } from '../../errors.js';
+import { h5wasmLibrary as lib, hdf5Reason, initH5wasm } from '../../hdf5/library.js';
 import type { DataRecord, Dataset, DatasetContext, FieldSpec } from '../dataset.js';
 import { fileError, formatShape, quoteList, suggestion, validateRecord } from '../validate.js';
 import { checkIndex } from './tabular.js';
@@ -24,30 +24,6 @@ type DatasetKey = keyof Hdf5SourceConfig['datasets'];
 /** The stage value that marks an unscored epoch or padding in the files. */
 const FILE_PADDING = -1;
 const SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
-
-type H5wasm = typeof H5wasmLibrary;
-let h5wasm: H5wasm | undefined;
-let initialized: Promise<void> | undefined;
-
-/**
- * Loads h5wasm once, on first use (its WebAssembly heap costs hundreds of MB
- * of resident memory, so only processes that read HDF5 pay for it), making
- * HDF5 errors throw (with HDF5's message) instead of printing to stderr.
- */
-function initH5wasm(): Promise<void> {
-  initialized ??= import('h5wasm/node').then(async ({ default: lib }) => {
-    const module = await lib.ready;
-    module.activate_throwing_error_handler();
-    h5wasm = lib;
-  });
-  return initialized;
-}
-
-/** The loaded h5wasm library (after `initH5wasm`). */
-function lib(): H5wasm {
-  if (!h5wasm) throw new Error('h5wasm is used before initH5wasm() resolved.');
-  return h5wasm;
-}
 
 /** Opens the nights in `source.files` as a dataset; a `DataError` when a file is missing or the first one is not in the layout. */
 export async function openHdf5(source: Hdf5SourceConfig, context: DatasetContext): Promise<Hdf5Dataset> {
@@ -268,12 +244,6 @@ function withFile<T>(file: string, read: (h5: H5File) => T): T {
 }
 
 /** The innermost reason in an HDF5 error stack ("truncated file: eof = 1200, ..."). */
-function hdf5Reason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const reasons = [...text.matchAll(/#\d+: .* in [\w]+\(\): (.*)/g)].map((match) => match[1]!.trim());
-  return reasons.at(-1) ?? text.split('\n')[0]!;
-}
-
 /** Throws a `DataError` unless `file` can be read and carries the HDF5 signature (at byte 0, 512, 1024, ...). */
 async function checkSignature(file: string): Promise<void> {
   const handle = await open(file, 'r').catch((error: unknown) => {
