@@ -16,6 +16,7 @@ import { registerSchedule } from './commands/schedule.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWeights } from './commands/weights.js';
 import { registerWorker } from './commands/worker.js';
 import { clusterConfig } from '../temporal/connection.js';
 import { EXIT, EXIT_CODES_HELP, formatReport, reportError, type ClusterInfo } from './failures.js';
@@ -38,6 +39,7 @@ for (const register of [
   registerValidate,
   registerSchema,
   registerInspect,
+  registerWeights,
   registerData,
   registerServer,
   registerWorker,
