@@ -2,6 +2,11 @@
 
   python reference.py parity --net NET.json --weights MODEL_DIR --inputs IN.json --out OUT.bin
       loads an Epochal export, runs the inputs in inference mode, writes the output (float32)
+  python reference.py parity-state-dict --net NET.json --state-dict MODEL.safetensors --inputs IN.json --out OUT.bin
+      the same from an export's model.safetensors (Epochal's PyTorch convention: names and layouts as PyTorch's)
+  python reference.py write-state-dict --net NET.json --layout epochal-torch-1|sleepnet-torch --seed S --inputs IN.json
+                      --weights-out W.safetensors --out OUT.bin
+      randomises the port's weights, writes them as a state_dict in that layout and the port's outputs on the inputs
   python reference.py time --net NET.json --phase train|infer --nights N --epochs T --steps S --threads K
       times S steps after one warm-up on seeded random inputs; prints one JSON line
       (seconds per step, epochs per second, peak RSS)
@@ -21,6 +26,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sleepnet_torch import Net, load_epochal_weights  # noqa: E402
+from state_dicts import load_convention_state_dict, randomise, state_dict  # noqa: E402
 
 
 def read_inputs(path):
@@ -36,6 +42,31 @@ def parity(args):
         out = model(*read_inputs(args.inputs))
     out.numpy().astype('<f4').tofile(args.out)
     print(json.dumps({'loaded': len(loaded), 'parameters': sum(p.numel() for p in model.parameters()), 'shape': list(out.shape)}))
+
+
+def parity_state_dict(args):
+    from safetensors.numpy import load_file
+    net = json.loads(Path(args.net).read_text())
+    model = Net(net).eval()
+    loaded = load_convention_state_dict(model, load_file(args.state_dict))
+    with torch.no_grad():
+        out = model(*read_inputs(args.inputs))
+    out.numpy().astype('<f4').tofile(args.out)
+    print(json.dumps({'loaded': loaded, 'shape': list(out.shape)}))
+
+
+def write_state_dict(args):
+    from safetensors.numpy import save_file
+    torch.manual_seed(args.seed)
+    net = json.loads(Path(args.net).read_text())
+    model = Net(net).eval()
+    randomise(model, args.seed)
+    with torch.no_grad():
+        out = model(*read_inputs(args.inputs))
+    out.numpy().astype('<f4').tofile(args.out)
+    tensors = state_dict(model, net, args.layout)
+    save_file(tensors, args.weights_out, metadata={'format': 'pt', 'written_by': 'bench/pytorch/reference.py'})
+    print(json.dumps({'tensors': len(tensors), 'shape': list(out.shape)}))
 
 
 def batch_for(net, nights, epochs, seed):
@@ -94,6 +125,18 @@ def main():
     p.add_argument('--weights', required=True)
     p.add_argument('--inputs', required=True)
     p.add_argument('--out', required=True)
+    s = sub.add_parser('parity-state-dict')
+    s.add_argument('--net', required=True)
+    s.add_argument('--state-dict', required=True)
+    s.add_argument('--inputs', required=True)
+    s.add_argument('--out', required=True)
+    w = sub.add_parser('write-state-dict')
+    w.add_argument('--net', required=True)
+    w.add_argument('--layout', choices=['epochal-torch-1', 'sleepnet-torch'], required=True)
+    w.add_argument('--seed', type=int, default=0)
+    w.add_argument('--inputs', required=True)
+    w.add_argument('--weights-out', required=True)
+    w.add_argument('--out', required=True)
     t = sub.add_parser('time')
     t.add_argument('--net', required=True)
     t.add_argument('--phase', choices=['train', 'infer'], required=True)
@@ -102,7 +145,8 @@ def main():
     t.add_argument('--steps', type=int, default=3)
     t.add_argument('--threads', type=int, default=1)
     args = parser.parse_args()
-    parity(args) if args.command == 'parity' else time_steps(args)
+    commands = {'parity': parity, 'parity-state-dict': parity_state_dict, 'write-state-dict': write_state_dict, 'time': time_steps}
+    commands[args.command](args)
 
 
 if __name__ == '__main__':
