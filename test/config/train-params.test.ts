@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { loadTrainConfig, type TrainConfig } from '../../src/config/load.js';
@@ -230,6 +231,25 @@ describe('train_params.json', () => {
         path: ['data', 'source', 'path'],
         message: `Expected a data file, but ${join(dir, 'data', 'missing.csv')} does not exist.`,
       });
+    });
+  });
+
+  it('takes a built-in weight mapping by name and a mapping file by path, checking the file exists', async () => {
+    const dir = await copySample('tabular-mlp');
+    await writeFile(join(dir, 'weights.safetensors'), '');
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.fineTune = { pretrained: { path: 'weights.safetensors', mapping: 'sleepnet-torch' } };
+    });
+    const builtin = await loadTrainConfig(join(dir, 'train_params.json'));
+    expect(builtin.train.fineTune?.pretrained).toMatchObject({ path: join(dir, 'weights.safetensors'), mapping: 'sleepnet-torch' });
+
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.fineTune.pretrained.mapping = 'sleepnet-torch.json';
+    });
+    const [issue] = await issuesOf(loadTrainConfig(join(dir, 'train_params.json')));
+    expect(issue).toMatchObject({
+      path: ['fineTune', 'pretrained', 'mapping'],
+      message: `Expected a weight mapping (JSON), but ${join(dir, 'sleepnet-torch.json')} does not exist.`,
     });
   });
 

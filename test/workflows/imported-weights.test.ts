@@ -1,13 +1,14 @@
 /**
  * Fine-tuning from another framework's weights: a PyTorch-style state_dict in
- * a .safetensors file, its names and layouts mapped by a mapping file, loads
+ * a .safetensors file (or a Keras archive), its names and layouts mapped by a mapping file, loads
  * through trainingPipeline with a freeze pattern; the compatibility report
  * names the tensor and rule behind every weight; a tensor no rule maps, or a
  * broken file, fails the run non-retryably, naming it.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -19,6 +20,8 @@ import { mapFromEpochal, WeightMapping, type FlatTensor } from '../../src/weight
 import { encodeSafetensors, readSafetensors, toFloat32 } from '../../src/weights/safetensors.js';
 import { copySample, editJson, readJson } from '../helpers/configs.js';
 import { runPipeline, useSuiteServer, withWorker } from '../helpers/temporal.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/weights/${name}`, import.meta.url));
 
 /** The tabular MLP's weights as a PyTorch module would name and store them. */
 const MAPPING = {
@@ -82,6 +85,29 @@ describe('trainingPipeline with imported weights', () => {
         if (name.startsWith('state/')) expect(values).not.toEqual(weight.values);
         else expect(values).toEqual(weight.values);
       }
+      tf.dispose([...trained.values()]);
+    });
+  });
+
+  it('fine-tunes from a .keras archive by a mapping file, the frozen layers keeping the Keras values exactly', async () => {
+    const dir = await copySample('tabular-mlp');
+    await copyFile(fixture('tabular.keras'), join(dir, 'tabular.keras'));
+    await copyFile(fixture('keras3-tabular.mapping.json'), join(dir, 'keras-mapping.json'));
+    await editJson(join(dir, 'train_params.json'), (train) => {
+      train.training.epochs = 1;
+      train.training.epochsPerChunk = 1;
+      train.fineTune = { pretrained: { path: 'tabular.keras', mapping: 'keras-mapping.json' }, trainable: ['state/**'] };
+    });
+    await withWorker(env(), async (context) => {
+      const workflowId = `keras-${randomUUID()}`;
+      const result = await runPipeline(context, { trainParams: join(dir, 'train_params.json') }, workflowId);
+      expect(result.built.pretrained).toEqual({ policy: 'strict', matched: 9, missing: 0, unexpected: 0, shapeMismatches: 0 });
+      const report = await readJson(join(context.artifactRoot, workflowId, 'reports', 'pretrained.json'));
+      expect(report.imported.mapping).toBe(join(dir, 'keras-mapping.json'));
+      expect(report.imported.mapped).toContainEqual({ weight: 'hidden/dense/kernel', from: 'layers.hidden_dense.vars.0', rule: 'layers.hidden_dense.vars.0 → hidden/dense/kernel (plain)' });
+      // The fixture's first tensor, hidden/dense/kernel [6, 32], holds (i × 0.25 − 10) / 8; frozen, it trains not at all.
+      const trained = await readFolderWeights(result.training.checkpoint);
+      expect([...trained.get('hidden/dense/kernel')!.dataSync()]).toEqual(Array.from({ length: 6 * 32 }, (_, i) => Math.fround((i * 0.25 - 10) / 8)));
       tf.dispose([...trained.values()]);
     });
   });
