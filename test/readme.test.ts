@@ -17,6 +17,8 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   'npm install': '.ci/run installs a clean clone (npm ci) before it runs the suite',
   'npm run demo': 'test/cli/dev-busy-port.test.ts runs `epochal demo` end to end and follows its closing link',
   'npm test': 'the suite itself; .ci/run runs it on a clean clone',
+  'npx epochal weights import sleepnet.safetensors --net configs/sleepnet/net_params.json --out pretrained/sleepnet':
+    'test/cli/weights-import.test.ts imports weights files this way: the report, the --out folder, a folder that exists, a broken file',
   'tensorboard --logdir runs': "test/report/run-reports.test.ts reads a run's scalars with TensorBoard's own reader",
 };
 /** Benchmarks are run by hand and print ratios measured side by side; they are never part of npm test. */

@@ -1,6 +1,6 @@
 /**
  * The README's shell commands, as a reader would copy them: every line of its
- * ```sh blocks, backslash continuations joined, trailing `# comments` dropped;
+ * ```sh blocks (indented ones in list items too), backslash continuations joined, trailing `# comments` dropped;
  * and a sandbox that runs them verbatim (`npx epochal` is this checkout's CLI,
  * `temporal` the suite's Temporal CLI) against the suite's server.
  */
@@ -13,7 +13,7 @@ import { EPOCHAL_BIN, REPO, run, type Finished } from './processes.js';
 /** Every command in the README's `sh` code blocks, in order. */
 export async function readmeCommands(): Promise<string[]> {
   const markdown = await readFile(join(REPO, 'README.md'), 'utf8');
-  const blocks = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((match) => match[1]!);
+  const blocks = [...markdown.matchAll(/^[ \t]*```sh\n([\s\S]*?)^[ \t]*```/gm)].map((match) => match[1]!); // blocks in list items too
   return blocks.flatMap((block) =>
     block
       .replace(/\\\n\s*/g, '')
