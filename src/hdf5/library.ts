@@ -7,6 +7,9 @@
 import type H5wasmLibrary from 'h5wasm/node';
 
 export type H5wasm = typeof H5wasmLibrary;
+
+/** The eight bytes an HDF5 file starts with (at byte 0, or 512, 1024, … after a user block). */
+export const HDF5_SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
 let h5wasm: H5wasm | undefined;
 let initialized: Promise<void> | undefined;
 

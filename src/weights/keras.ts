@@ -24,10 +24,9 @@ import { createWriteStream } from 'node:fs';
 import type { Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
 import yauzl from 'yauzl';
 import { WeightsFileError } from '../errors.js';
-import { h5wasmLibrary, hdf5Reason, initH5wasm } from '../hdf5/library.js';
+import { HDF5_SIGNATURE, h5wasmLibrary, hdf5Reason, initH5wasm } from '../hdf5/library.js';
 import type { FlatTensor } from './mapping.js';
 
-const SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
 const ARCHIVE_WEIGHTS = 'model.weights.h5';
 
 /** Whether `source` names a Keras weights file (`.h5`, `.hdf5`, `.weights.h5`, `.keras`). */
@@ -123,9 +122,9 @@ async function checkSignature(path: string, source: string): Promise<void> {
     throw new WeightsFileError(`Cannot read ${source}: ${(error as Error).message}.`, source);
   });
   try {
-    const bytes = Buffer.alloc(SIGNATURE.length);
+    const bytes = Buffer.alloc(HDF5_SIGNATURE.length);
     const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
-    if (bytesRead < bytes.length || !bytes.equals(SIGNATURE)) {
+    if (bytesRead < bytes.length || !bytes.equals(HDF5_SIGNATURE)) {
       throw new WeightsFileError(`${source} is not an HDF5 file (no HDF5 signature at its start). Fix: point at Keras weights saved as .weights.h5, .h5 or .keras.`, source);
     }
   } finally {

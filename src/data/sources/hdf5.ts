@@ -13,7 +13,7 @@ import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { DataSource } from '../../config/data/sources.js';
 import { DataError } from '../../errors.js';
-import { h5wasmLibrary as lib, hdf5Reason, initH5wasm } from '../../hdf5/library.js';
+import { HDF5_SIGNATURE, h5wasmLibrary as lib, hdf5Reason, initH5wasm } from '../../hdf5/library.js';
 import type { DataRecord, Dataset, DatasetContext, FieldSpec } from '../dataset.js';
 import { fileError, formatShape, quoteList, suggestion, validateRecord } from '../validate.js';
 import { checkIndex } from './tabular.js';
@@ -23,7 +23,6 @@ type DatasetKey = keyof Hdf5SourceConfig['datasets'];
 
 /** The stage value that marks an unscored epoch or padding in the files. */
 const FILE_PADDING = -1;
-const SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
 
 /** Opens the nights in `source.files` as a dataset; a `DataError` when a file is missing or the first one is not in the layout. */
 export async function openHdf5(source: Hdf5SourceConfig, context: DatasetContext): Promise<Hdf5Dataset> {
@@ -251,10 +250,10 @@ async function checkSignature(file: string): Promise<void> {
   });
   try {
     const { size } = await handle.stat();
-    const bytes = Buffer.alloc(SIGNATURE.length);
-    for (let offset = 0; offset + SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
+    const bytes = Buffer.alloc(HDF5_SIGNATURE.length);
+    for (let offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
       await handle.read(bytes, 0, bytes.length, offset);
-      if (bytes.equals(SIGNATURE)) return;
+      if (bytes.equals(HDF5_SIGNATURE)) return;
     }
   } finally {
     await handle.close();
