@@ -60,16 +60,18 @@ def tabular_weights():
 
 
 def keras_fixtures():
-    # Keras 3 (.weights.h5): layers/<layer>/vars/<index>, Keras-legal layer names; the optimizer's state beside them.
+    # Keras 3 (.weights.h5): layers/<layer>/vars/<index>, each layer named as Keras 3 saves it (by class, counted:
+    # dense, dense_1, …; not by layer.name); the optimizer's state beside them.
     keras3 = OUT / "keras3-tabular.weights.h5"
     mapping = []
     with h5py.File(keras3, "w") as f:
         f.create_group("vars")
-        indices = {}
+        saved = {}
         for layer, variable, array in tabular_weights():
-            name = layer.replace("/", "_")
-            index = indices.setdefault(name, 0)
-            indices[name] += 1
+            if layer not in saved:
+                saved[layer] = ["dense" if not saved else f"dense_{len(saved)}", 0]
+            name, index = saved[layer]
+            saved[layer][1] += 1
             f.create_dataset(f"layers/{name}/vars/{index}", data=array)
             mapping.append({"from": f"layers.{name}.vars.{index}", "to": f"{layer}/{variable}"})
         f.create_dataset("optimizer/vars/0", data=np.array(3, dtype=np.int64))

@@ -5,7 +5,9 @@
 - The original SleepNet's module layout (`sleepnet-torch`): one module per block named as
   the block, Sequentials indexed as PyTorch indexes them, the TCN's temporal blocks with
   conv1 / conv2 / downsample, written here with weight normalisation as the reference TCN
-  trains them (weight_g, weight_v).
+  trains them (weight_g, weight_v) and registered twice as that TCN does (its `net`
+  Sequential: net.0, net.4), batch norms as torch.nn's with epsilon 1e-5 (the running
+  variance written for that epsilon).
 
 Both are written independently of Epochal's TypeScript (from the documented layouts), so
 a round trip through them checks Epochal's import and export against PyTorch.
@@ -91,7 +93,7 @@ def sleepnet_torch_names(net: dict) -> dict:
                     batch_norm(f'{module}.network.{index}', f'{path}/bn_{i}')
                     index += 1
                 if i < last:
-                    index += 2 if block['dropout'] > 0 else 1  # activation, Dropout
+                    index += 2  # activation, Dropout (whatever its rate)
             names[f'{path}/downsample/kernel'] = f'{module}.downsample.weight'
         elif kind == 'tcn':
             for i in range(len(block['channels'])):
@@ -119,8 +121,16 @@ def state_dict(model, net: dict, layout: str) -> dict:
             g = np.linalg.norm(value.reshape(value.shape[0], -1), axis=1).astype(np.float32).reshape(-1, 1, 1)
             out[theirs[: -len('weight')] + 'weight_g'] = g
             out[theirs[: -len('weight')] + 'weight_v'] = v
+            # The reference TemporalBlock's `net` Sequential holds conv1 and conv2 again: net.0 and net.4.
+            again = theirs.replace('.conv1.', '.net.0.').replace('.conv2.', '.net.4.')[: -len('weight')]
+            out[again + 'weight_g'], out[again + 'weight_v'] = g, v
+        elif theirs.endswith('running_var'):
+            # The port normalises with Keras's epsilon 1e-3; a torch.nn BatchNorm1d (1e-5) needs this variance to do the same.
+            out[theirs] = value + np.float32(1e-3 - 1e-5)
         else:
             out[theirs] = value
+            if theirs.split('.')[0] in tcn_modules(net) and theirs.endswith(('conv1.bias', 'conv2.bias')):
+                out[theirs.replace('.conv1.', '.net.0.').replace('.conv2.', '.net.4.')] = value
         if theirs.endswith('running_var'):
             out[theirs[: -len('running_var')] + 'num_batches_tracked'] = np.array(7, dtype=np.int64)
     return out

@@ -17,8 +17,8 @@ import { missingPaths, resolveFrom, type NamedPath } from './paths.js';
 import { allowed, ROOTS_HELP, type Access, type Roots } from './roots.js';
 import { inlineDocument, readJsonConfig, type ConfigDocument } from './read-json.js';
 import { trainChecks } from './train/checks.js';
+import { isBuiltinMapping } from './train/fine-tune.js';
 import { TrainParams } from './train/train-params.js';
-import { isBuiltinMapping } from '../weights/builtin.js';
 
 /** Where a config came from: its absolute file (absent when inline) and content hash. */
 export type ConfigSource = Omit<ConfigDocument, 'data'>;

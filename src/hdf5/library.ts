@@ -29,7 +29,7 @@ export function h5wasmLibrary(): H5wasm {
   return h5wasm;
 }
 
-/** HDF5's own reason for an error: the innermost line of its diagnostic stack. */
+/** HDF5's own reason for an error: the innermost line of its diagnostic stack ("truncated file: eof = 1200, ..."). */
 export function hdf5Reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const reasons = [...text.matchAll(/#\d+: .* in [\w]+\(\): (.*)/g)].map((match) => match[1]!.trim());

@@ -5,14 +5,14 @@
  * Both are generated from the network, so they fit any net_params.json.
  */
 import type { NetParams } from '../config/net/net-params.js';
+import { BuiltinMapping } from '../config/train/fine-tune.js';
 import type { MappingRule } from './mapping.js';
-import { SLEEPNET_TORCH, sleepNetTorchRules } from './sleepnet-torch.js';
-import { TORCH_CONVENTION, torchConventionRules } from './torch-convention.js';
+import { sleepNetTorchRules } from './sleepnet-torch.js';
+import { torchConventionRules } from './torch-convention.js';
 
-export const BUILTIN_MAPPINGS = [TORCH_CONVENTION, SLEEPNET_TORCH] as const;
-export type BuiltinMapping = (typeof BUILTIN_MAPPINGS)[number];
-
-export const isBuiltinMapping = (mapping: string): mapping is BuiltinMapping => (BUILTIN_MAPPINGS as readonly string[]).includes(mapping);
+export { isBuiltinMapping, type BuiltinMapping } from '../config/train/fine-tune.js';
+/** Every built-in mapping, in the order an import tries them when none is named. */
+export const BUILTIN_MAPPINGS = BuiltinMapping.options;
 
 /** What a built-in mapping is generated from: the network's weights, and its config for layouts by block type. */
 export interface NetworkWeights {
@@ -22,6 +22,10 @@ export interface NetworkWeights {
 
 /** The rules of built-in mapping `name` for `network`, or undefined when it needs the network's config and has none. */
 export function builtinRules(name: BuiltinMapping, network: NetworkWeights): MappingRule[] | undefined {
-  if (name === TORCH_CONVENTION) return torchConventionRules(network.weights);
-  return network.net ? sleepNetTorchRules(network.net) : undefined;
+  switch (name) {
+    case 'epochal-torch-1':
+      return torchConventionRules(network.weights);
+    case 'sleepnet-torch':
+      return network.net ? sleepNetTorchRules(network.net) : undefined;
+  }
 }

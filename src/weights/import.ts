@@ -54,10 +54,10 @@ export async function importWeights(
   network: NetworkWeights,
 ): Promise<{ weights: Map<string, tf.Tensor>; report: ImportReport }> {
   const { floats, others, format } = await readSource(source);
-  if (format === 'keras3' && !mapping) throw keras3NeedsMapping(source, [...floats.keys()]);
+  if (format === 'keras3' && !mapping) throw keras3NeedsMapping(source, floats);
   const { tensors, folded, problems } = foldWeightNorm(floats);
   const stateDict = format === 'safetensors' && [...floats.keys(), ...others].every((name) => !name.includes('/'));
-  const candidates = await mappingCandidates(mapping, stateDict, network);
+  const candidates = await mappingCandidates(source, mapping, stateDict, network);
   const mapped = candidates.map(({ name, rules }) => ({ name, rules, result: mapToEpochal(tensors, rules) }));
   const best = mapped.reduce<(typeof mapped)[number] | undefined>((chosen, next) => (!chosen || leftOut(next.result) < leftOut(chosen.result) ? next : chosen), undefined);
   const result: MappingResult = best?.result ?? { weights: new Map([...tensors].map(([name, tensor]) => [name, { ...tensor, from: name, rule: 'as named in the file' }])), unmapped: [], ignored: [], unfit: [] };
@@ -80,8 +80,8 @@ const leftOut = (result: MappingResult) => result.unmapped.length + result.unfit
 
 async function readSource(source: string): Promise<SourceTensors> {
   if (isKerasWeights(source)) {
-    const { tensors, format } = await readKerasWeights(source);
-    return { floats: tensors, others: [], format };
+    const { tensors, others, format } = await readKerasWeights(source);
+    return { floats: tensors, others, format };
   }
   const file = await readSafetensors(source);
   const floats = new Map<string, FlatTensor>();
@@ -94,10 +94,12 @@ async function readSource(source: string): Promise<SourceTensors> {
 }
 
 /** Keras 3 stores variables by position only, so nothing but a mapping can say which weight each is. */
-function keras3NeedsMapping(source: string, names: string[]): WeightsFileError {
-  const example = names[0] ?? 'layers.dense.vars.0';
+function keras3NeedsMapping(source: string, tensors: ReadonlyMap<string, FlatTensor>): WeightsFileError {
+  const listed = [...tensors].slice(0, 12).map(([name, tensor]) => `${name} ${JSON.stringify(tensor.shape)}`);
+  const more = tensors.size > listed.length ? `, … and ${tensors.size - listed.length} more` : '';
+  const example = tensors.keys().next().value ?? 'layers.dense.vars.0';
   return new WeightsFileError(
-    `${source} is a Keras 3 weights file: it names variables by layer and position (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}), not as Epochal names weights. ` +
+    `${source} is a Keras 3 weights file: it names variables by layer and position (${listed.join(', ')}${more}), not as Epochal names weights. ` +
       `Fix: write a mapping file with a rule for each ({"from": "${example}", "to": "<Epochal weight name>"}; \`epochal inspect <net_params.json> --weights\` lists the names) and set fineTune.pretrained.mapping (or --mapping) to it.`,
     source,
   );
@@ -106,10 +108,15 @@ function keras3NeedsMapping(source: string, names: string[]): WeightsFileError {
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /** The mappings to try: the one named, else every built-in one for a state_dict, else none (names as they are). */
-async function mappingCandidates(mapping: string | undefined, stateDict: boolean, network: NetworkWeights): Promise<{ name: string; rules: MappingRule[] }[]> {
+async function mappingCandidates(source: string, mapping: string | undefined, stateDict: boolean, network: NetworkWeights): Promise<{ name: string; rules: MappingRule[] }[]> {
   if (mapping && isBuiltinMapping(mapping)) {
     const rules = builtinRules(mapping, network);
-    if (!rules) throw new WeightsFileError(`The built-in mapping ${mapping} is generated from the network's net_params.json, which this load was not given.`, mapping);
+    if (!rules) {
+      throw new WeightsFileError(
+        `The built-in mapping ${mapping} is generated from the network's net_params.json, which this load of ${source} was not given. Fix: load it through fineTune.pretrained or epochal weights import --net, or write a mapping file.`,
+        source,
+      );
+    }
     return [{ name: mapping, rules }];
   }
   if (mapping) return [{ name: mapping, rules: await readMapping(mapping) }];

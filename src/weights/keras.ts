@@ -36,14 +36,27 @@ export function isKerasWeights(source: string): boolean {
 
 export type KerasFormat = 'keras2' | 'keras3';
 
-/** The float tensors of a Keras weights file by name (see the module comment for how they are named), and its format. */
-export async function readKerasWeights(source: string): Promise<{ tensors: Map<string, FlatTensor>; format: KerasFormat }> {
+/** A Keras weights file's float tensors by name (see the module comment for how they are named), the names of its other datasets (integer counters), and its format. */
+export interface KerasWeights {
+  tensors: Map<string, FlatTensor>;
+  others: string[];
+  format: KerasFormat;
+}
+
+/** More values than any Epochal weight can hold (widths are capped): a dataset declaring more is refused before it is read. */
+const MAX_VALUES = 2 ** 26;
+/** The deepest nesting of layers a Keras 3 file is walked to (a link back to an ancestor group would recurse forever). */
+const MAX_DEPTH = 32;
+/** The largest `model.weights.h5` extracted from a `.keras` archive (a zip may declare any size). */
+const MAX_ARCHIVE_WEIGHTS_BYTES = 2 ** 31;
+
+export async function readKerasWeights(source: string): Promise<KerasWeights> {
   if (source.toLowerCase().endsWith('.keras')) return withArchiveWeights(source, (h5) => readHdf5Weights(h5, source));
   return readHdf5Weights(source, source);
 }
 
 /** Reads the HDF5 weights file `path` (`source` names it in errors: the archive it came from). */
-async function readHdf5Weights(path: string, source: string): Promise<{ tensors: Map<string, FlatTensor>; format: KerasFormat }> {
+async function readHdf5Weights(path: string, source: string): Promise<KerasWeights> {
   await checkSignature(path, source);
   await initH5wasm();
   const lib = h5wasmLibrary();
@@ -55,8 +68,8 @@ async function readHdf5Weights(path: string, source: string): Promise<{ tensors:
   }
   try {
     const root = file.get('model_weights') ?? file;
-    const legacy = root instanceof lib.Group && 'layer_names' in root.attrs;
-    return legacy ? { tensors: readKeras2(root, source), format: 'keras2' } : { tensors: readKeras3(file, source), format: 'keras3' };
+    const legacy = root instanceof lib.Group && names(root, 'layer_names') !== undefined;
+    return legacy ? { ...readKeras2(root, source), format: 'keras2' } : { ...readKeras3(file, source), format: 'keras3' };
   } catch (error) {
     if (error instanceof WeightsFileError) throw error;
     throw new WeightsFileError(`${source} could not be read as Keras weights: HDF5 reports "${hdf5Reason(error)}". Fix: save the weights again with Keras.`, source);
@@ -66,60 +79,79 @@ async function readHdf5Weights(path: string, source: string): Promise<{ tensors:
 }
 
 /** Keras 2: `layer_names`, and per layer `weight_names` naming its datasets. */
-function readKeras2(root: H5Group, source: string): Map<string, FlatTensor> {
-  const tensors = new Map<string, FlatTensor>();
+function readKeras2(root: H5Group, source: string): Omit<KerasWeights, 'format'> {
+  const found = { tensors: new Map<string, FlatTensor>(), others: [] as string[] };
+  const { tensors } = found;
   for (const layer of strings(root, 'layer_names', source)) {
     const group = root.get(layer);
     if (!(group instanceof h5wasmLibrary().Group)) throw new WeightsFileError(`${source}: layer_names lists "${layer}", but the file has no group of that name. Fix: save the weights again with Keras.`, source, layer);
     for (const weightName of strings(group, 'weight_names', source)) {
       const name = weightName.replace(/:\d+$/, '');
       if (tensors.has(name)) throw new WeightsFileError(`${source}: the weight name "${name}" appears twice. Fix: give the layers unique names and save again.`, source, name);
-      tensors.set(name, floats(group.get(weightName), `${layer}/${weightName}`, source));
+      collect(found, name, group.get(weightName), `${layer}/${weightName}`, source);
     }
   }
-  return tensors;
+  return found;
 }
 
 /** Keras 3: every `vars/<index>` dataset under `layers/…`, named by its path with dots. */
-function readKeras3(root: H5Group, source: string): Map<string, FlatTensor> {
+function readKeras3(root: H5Group, source: string): Omit<KerasWeights, 'format'> {
   const lib = h5wasmLibrary();
-  const tensors = new Map<string, FlatTensor>();
+  const found = { tensors: new Map<string, FlatTensor>(), others: [] as string[] };
   const walk = (group: H5Group, path: string[]) => {
+    if (path.length > MAX_DEPTH) throw new WeightsFileError(`${source}: groups nest deeper than ${MAX_DEPTH} levels at ${path.join('/')} (a link back to a parent group?). Fix: save the weights again with Keras.`, source, path.join('/'));
     for (const key of group.keys()) {
       if (path.length === 0 && key !== 'layers' && key !== 'vars') continue; // the optimizer's state, metadata
       const child = group.get(key);
       if (child instanceof lib.Group) walk(child, [...path, key]);
-      else if (child instanceof lib.Dataset) tensors.set([...path, key].join('.'), floats(child, [...path, key].join('/'), source));
+      else if (child instanceof lib.Dataset) collect(found, [...path, key].join('.'), child, [...path, key].join('/'), source);
     }
   };
   walk(root, []);
-  if (tensors.size === 0) throw new WeightsFileError(`${source} holds no Keras layer weights (no layers/<layer>/vars/<index> datasets, no layer_names attribute). Fix: save the model's weights with Keras (model.save_weights).`, source);
-  return tensors;
+  if (found.tensors.size + found.others.length === 0) throw new WeightsFileError(`${source} holds no Keras layer weights (no layers/<layer>/vars/<index> datasets, no layer_names attribute). Fix: save the model's weights with Keras (model.save_weights).`, source);
+  return found;
+}
+
+/** A list-of-names attribute, also when Keras split a long one into `<name>0`, `<name>1`, …; undefined when absent. */
+function names(group: H5Group, attribute: string): unknown[] | undefined {
+  const read = (name: string) => {
+    const value = group.attrs[name]?.value;
+    return Array.isArray(value) ? value : value === undefined || value === null ? undefined : [value];
+  };
+  const whole = read(attribute);
+  if (whole) return whole;
+  const chunks: unknown[][] = [];
+  for (let chunk = read(`${attribute}0`); chunk; chunk = read(`${attribute}${chunks.length}`)) chunks.push(chunk);
+  return chunks.length > 0 ? chunks.flat() : undefined;
 }
 
 function strings(group: H5Group, attribute: string, source: string): string[] {
-  const value = group.attrs[attribute]?.value;
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : undefined;
+  const list = names(group, attribute);
   if (!list || !list.every((item): item is string => typeof item === 'string')) {
     throw new WeightsFileError(`${source}: the attribute ${attribute} of ${group.path} is not a list of names. Fix: save the weights again with Keras.`, source);
   }
   return list;
 }
 
-function floats(entity: unknown, where: string, source: string): FlatTensor {
+/** Adds the dataset `entity` as `name`: float values to the tensors (as float32), anything else to the others. */
+function collect(found: Omit<KerasWeights, 'format'>, name: string, entity: unknown, where: string, source: string): void {
   if (!(entity instanceof h5wasmLibrary().Dataset)) throw new WeightsFileError(`${source}: expected a dataset at ${where}, but there is none. Fix: save the weights again with Keras.`, source, where);
   const dataset = entity as H5Dataset;
-  const value = dataset.value;
   const shape = dataset.shape ?? [];
-  if (value instanceof Float32Array) return { shape, values: value };
-  if (value instanceof Float64Array) return { shape, values: Float32Array.from(value) };
-  if (typeof value === 'number') return { shape, values: Float32Array.of(value) };
-  throw new WeightsFileError(`${source}: ${where} holds ${JSON.stringify(dataset.dtype)} values, not floating-point weights. Fix: save the weights as float32.`, source, where);
+  const count = shape.reduce((product, size) => product * size, 1);
+  if (count > MAX_VALUES) {
+    throw new WeightsFileError(`${source}: ${where} declares ${count.toLocaleString('en')} values (shape ${JSON.stringify(shape)}), more than the ${MAX_VALUES.toLocaleString('en')} any Epochal weight can hold. Fix: point at the weights of a network of this size.`, source, where);
+  }
+  const value = dataset.value;
+  if (value instanceof Float32Array) found.tensors.set(name, { shape, values: value });
+  else if (value instanceof Float64Array) found.tensors.set(name, { shape, values: Float32Array.from(value) });
+  else if (typeof value === 'number' && dataset.metadata.type === 1) found.tensors.set(name, { shape, values: Float32Array.of(value) });
+  else found.others.push(name);
 }
 
 async function checkSignature(path: string, source: string): Promise<void> {
   const handle = await open(path, 'r').catch((error: unknown) => {
-    throw new WeightsFileError(`Cannot read ${source}: ${(error as Error).message}.`, source);
+    throw new WeightsFileError(`Cannot read ${source}: ${(error as Error).message}. Fix: check the path in fineTune.pretrained.path (or the file given to epochal weights import).`, source);
   });
   try {
     const bytes = Buffer.alloc(HDF5_SIGNATURE.length);
@@ -143,9 +175,13 @@ async function withArchiveWeights<T>(archive: string, read: (h5: string) => Prom
     let entry: yauzl.Entry | undefined;
     for await (const next of zip.eachEntry()) if (next.fileName === ARCHIVE_WEIGHTS) entry = next;
     if (!entry) fail(`it holds no ${ARCHIVE_WEIGHTS}`);
+    if (entry!.uncompressedSize > MAX_ARCHIVE_WEIGHTS_BYTES) fail(`its ${ARCHIVE_WEIGHTS} declares ${entry!.uncompressedSize.toLocaleString('en')} bytes, more than the ${MAX_ARCHIVE_WEIGHTS_BYTES.toLocaleString('en')} Epochal extracts`);
     const h5 = join(scratch, ARCHIVE_WEIGHTS);
     await pipeline(await zip.openReadStreamPromise(entry!), createWriteStream(h5)).catch((error: unknown) => fail(`${ARCHIVE_WEIGHTS} cannot be extracted (${(error as Error).message})`));
-    return await read(h5);
+    return await read(h5).catch((error: unknown) => {
+      if (error instanceof WeightsFileError) error.message = error.message.replace(archive, `${archive} (its ${ARCHIVE_WEIGHTS})`);
+      throw error;
+    });
   } finally {
     zip.close();
     await rm(scratch, { recursive: true, force: true });

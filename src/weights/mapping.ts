@@ -9,6 +9,7 @@
  * export, so a model leaves Epochal with the names it came in with.
  */
 import { z } from 'zod';
+import { BATCH_NORM_EPSILON } from '../model/layers/batch-norm.js';
 
 /** How a tensor is stored in the source framework, relative to Epochal (tfjs / Keras). */
 export const LAYOUTS = {
@@ -42,6 +43,13 @@ export const MappingRule = z
     to: z.string().min(1).optional().describe("Epochal's weight name, with {name} captures filled in; leave it out with ignore."),
     layout: z.enum(Object.keys(LAYOUTS) as [Layout, ...Layout[]]).default('plain').describe('How the source stores the tensor: plain, linear or conv1d.'),
     ignore: z.boolean().default(false).describe('Source tensors this rule matches are not weights (batch-norm num_batches_tracked): skip them.'),
+    epsilon: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        `For a batch-norm variance (running_var): the epsilon the source normalises with (PyTorch's default is 1e-5). Epochal adds ${BATCH_NORM_EPSILON}, so the variance is shifted by the difference to normalise exactly as the source did.`,
+      ),
   })
   .refine((rule) => rule.ignore || rule.to !== undefined, 'Expected "to" (the Epochal name), or "ignore": true.');
 export type MappingRule = z.infer<typeof MappingRule>;
@@ -88,7 +96,7 @@ interface Compiled {
 function compile(rules: readonly MappingRule[]): Compiled[] {
   return rules.map((rule) => ({
     rule,
-    text: rule.ignore ? `${rule.from} (ignored)` : `${rule.from} → ${rule.to} (${rule.layout})`,
+    text: rule.ignore ? `${rule.from} (ignored)` : `${rule.from} → ${rule.to} (${rule.layout}${rule.epsilon === undefined ? '' : `, variance for epsilon ${rule.epsilon}`})`,
     segments: rule.from.split('.'),
   }));
 }
@@ -128,7 +136,7 @@ export function mapToEpochal(source: ReadonlyMap<string, FlatTensor>, rules: rea
       result.ignored.push(name);
       continue;
     }
-    const converted = fromSourceLayout(tensor, hit.rule.rule.layout);
+    const converted = fromSourceEpsilon(fromSourceLayout(tensor, hit.rule.rule.layout), hit.rule.rule.epsilon);
     if (typeof converted === 'string') {
       result.unfit.push({ from: name, rule: hit.rule.text, problem: converted });
       continue;
@@ -151,7 +159,7 @@ export function mapFromEpochal(weights: ReadonlyMap<string, FlatTensor>, rules: 
     }
     const values = hit.match!.groups ?? {};
     const sourceName = hit.compiled.segments.map((segment) => (segment.startsWith('{') ? values[segment.slice(1, -1)] ?? segment : segment)).join('.');
-    tensors.set(sourceName, toSourceLayout(tensor, hit.compiled.rule.layout));
+    tensors.set(sourceName, toSourceEpsilon(toSourceLayout(tensor, hit.compiled.rule.layout), hit.compiled.rule.epsilon));
   }
   return { tensors, unmapped };
 }
@@ -168,6 +176,24 @@ function fromSourceLayout(tensor: FlatTensor, layout: Layout): FlatTensor | stri
   const { rank, toEpochal, source } = AXES[layout];
   if (tensor.shape.length !== rank) return `a ${layout} weight is ${source}, but this one has shape ${JSON.stringify(tensor.shape)}`;
   return transposed(tensor, toEpochal);
+}
+
+/**
+ * A variance kept for a source epsilon, as Epochal keeps it: Epochal normalises by √(v + ε_epochal), the source by
+ * √(v_source + ε_source), so v = v_source + ε_source − ε_epochal; a variance that would fall below zero cannot be.
+ */
+function fromSourceEpsilon(tensor: FlatTensor | string, epsilon: number | undefined): FlatTensor | string {
+  if (typeof tensor === 'string' || epsilon === undefined) return tensor;
+  const values = tensor.values.map((v) => v + epsilon - BATCH_NORM_EPSILON);
+  const lowest = values.findIndex((v) => v < 0);
+  if (lowest >= 0) {
+    return `its value ${tensor.values[lowest]} at index ${lowest}, normalised with epsilon ${epsilon}, is below what Epochal's epsilon ${BATCH_NORM_EPSILON} can express (a variance under ${BATCH_NORM_EPSILON - epsilon})`;
+  }
+  return { shape: tensor.shape, values };
+}
+
+function toSourceEpsilon(tensor: FlatTensor, epsilon: number | undefined): FlatTensor {
+  return epsilon === undefined ? tensor : { shape: tensor.shape, values: tensor.values.map((v) => v + BATCH_NORM_EPSILON - epsilon) };
 }
 
 function toSourceLayout(tensor: FlatTensor, layout: Layout): FlatTensor {

@@ -21,7 +21,7 @@ describe('epochal weights import', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'epochal-weights-cli-')), 'imported');
     const { code, stdout, stderr } = await epochal(['weights', 'import', KERAS, '--net', NET, '--mapping', MAPPING, '--out', out]);
     expect(code, stderr).toBe(0);
-    expect(stdout).toMatch(/✓ trunk\/downsample\/kernel\s+← layers\.trunk_downsample\.vars\.0 {2}\[layers\.trunk_downsample\.vars\.0 → trunk\/downsample\/kernel \(plain\)\]/);
+    expect(stdout).toMatch(/✓ trunk\/downsample\/kernel\s+← layers\.dense_3\.vars\.0 {2}\[layers\.dense_3\.vars\.0 → trunk\/downsample\/kernel \(plain\)\]/);
     expect(stdout).toContain('9 matched, 0 missing, 0 unexpected, 0 shape mismatches, 0 unmapped, 0 ignored');
     expect((await readdir(out)).sort()).toEqual(['model.json', 'model.safetensors', 'weights.bin']);
 

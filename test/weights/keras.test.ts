@@ -61,7 +61,7 @@ describe('Keras weights', () => {
   it('loads a Keras 3 .weights.h5 by a mapping from layers.<layer>.vars.<index>, leaving the optimizer state out', async () => {
     const report = await loadsTheFixtureValues(fixture('keras3-tabular.weights.h5'), MAPPING);
     expect(report.imported).toMatchObject({ mapping: MAPPING, unmapped: [], ignored: [], unfit: [] });
-    expect(report.imported!.mapped).toContainEqual({ weight: 'trunk/downsample/kernel', from: 'layers.trunk_downsample.vars.0', rule: 'layers.trunk_downsample.vars.0 → trunk/downsample/kernel (plain)' });
+    expect(report.imported!.mapped).toContainEqual({ weight: 'trunk/downsample/kernel', from: 'layers.dense_3.vars.0', rule: 'layers.dense_3.vars.0 → trunk/downsample/kernel (plain)' });
   });
 
   it('loads the model.weights.h5 inside a .keras archive the same way', async () => {
@@ -77,7 +77,7 @@ describe('Keras weights', () => {
 
   it('refuses a Keras 3 file without a mapping, since it names variables only by position', async () => {
     const error = await refusal(fixture('keras3-tabular.weights.h5'));
-    expect(error.message).toContain('is a Keras 3 weights file: it names variables by layer and position (layers.hidden_dense.vars.0');
+    expect(error.message).toContain('is a Keras 3 weights file: it names variables by layer and position (layers.dense.vars.0 [6,32]');
     expect(error.message).toContain('Fix: write a mapping file with a rule for each');
   });
 

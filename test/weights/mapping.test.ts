@@ -63,6 +63,23 @@ describe('weight mappings', () => {
     expect(unfit).toEqual([{ from: 'a.b', rule: 'a.{x} → first/{x} (linear)', problem: 'a linear weight is [out, in], but this one has shape [2]' }]);
   });
 
+  it("converts a batch-norm variance kept for the source's epsilon to Epochal's, and back, refusing one Epochal cannot express", () => {
+    const rules = WeightMapping.parse({ rules: [{ from: 'bn.running_var', to: 'bn/moving_variance', epsilon: 1e-5 }] }).rules;
+    // PyTorch normalises by √(v + 1e-5), Epochal by √(v' + 1e-3): v' = v + 1e-5 − 1e-3.
+    const { weights, unfit } = mapToEpochal(new Map([['bn.running_var', { shape: [2], values: Float32Array.of(1, 0.5) }]]), rules);
+    expect(unfit).toEqual([]);
+    const variance = weights.get('bn/moving_variance')!;
+    expect(variance.rule).toBe('bn.running_var → bn/moving_variance (plain, variance for epsilon 0.00001)');
+    expect([...variance.values]).toEqual([Math.fround(1 + 1e-5 - 1e-3), Math.fround(0.5 + 1e-5 - 1e-3)]);
+    const back = mapFromEpochal(new Map([['bn/moving_variance', variance]]), rules).tensors.get('bn.running_var')!;
+    expect(back.values[0]).toBeCloseTo(1, 6);
+    expect(back.values[1]).toBeCloseTo(0.5, 6);
+
+    const tiny = mapToEpochal(new Map([['bn.running_var', { shape: [2], values: Float32Array.of(1, 1e-4) }]]), rules);
+    expect(tiny.weights.size).toBe(0);
+    expect(tiny.unfit[0]!.problem).toMatch(/^its value 0\.0000999\d* at index 1, normalised with epsilon 0\.00001, is below what Epochal's epsilon 0\.001 can express/);
+  });
+
   it('refuses rules without a target, or with a pattern that is not dotted segments', () => {
     expect(MappingRule.safeParse({ from: 'a.b' }).error?.issues.map((issue) => issue.message)).toEqual(['Expected "to" (the Epochal name), or "ignore": true.']);
     expect(MappingRule.safeParse({ from: 'a..b', to: 'x' }).error?.issues[0]).toMatchObject({ path: ['from'], message: 'Expected dotted segments, each a name, {capture} or *.' });

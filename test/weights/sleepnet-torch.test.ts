@@ -47,7 +47,7 @@ describe('the original SleepNet mapping (sleepnet-torch)', () => {
     model.dispose();
   });
 
-  it('loads a state_dict of original names with weight-normalised TCN convolutions, no mapping named', async () => {
+  it('loads a state_dict of original names with weight-normalised TCN convolutions (and their duplicates in net), no mapping named', async () => {
     const source = await sleepNet('sleepnet-small');
     const { tensors } = mapFromEpochal(weightsOf(source.model), sleepNetTorchRules(source.net));
     // The reference TCN's weight_norm: weight = g · v / ‖v‖; store v = 3 · weight and g = ‖weight‖ per output channel.
@@ -57,7 +57,11 @@ describe('the original SleepNet mapping (sleepnet-torch)', () => {
         const [rows] = tensor.shape as [number];
         const width = tensor.values.length / rows;
         const g = Float32Array.from({ length: rows }, (_, r) => Math.hypot(...tensor.values.subarray(r * width, (r + 1) * width)));
-        file.push({ name: `${name}_g`, shape: [rows, 1, 1], values: g }, { name: `${name}_v`, shape: tensor.shape, values: tensor.values.map((x) => 3 * x) });
+        const v = tensor.values.map((x) => 3 * x);
+        file.push({ name: `${name}_g`, shape: [rows, 1, 1], values: g }, { name: `${name}_v`, shape: tensor.shape, values: v });
+        // The reference TemporalBlock registers conv1 and conv2 again in its `net` Sequential (net.0, net.4).
+        const again = name.replace('.conv1.', '.net.0.').replace('.conv2.', '.net.4.');
+        file.push({ name: `${again}_g`, shape: [rows, 1, 1], values: g }, { name: `${again}_v`, shape: tensor.shape, values: v });
       } else file.push({ name, ...tensor });
     }
     const dir = await mkdtemp(join(tmpdir(), 'epochal-sleepnet-torch-'));
@@ -68,6 +72,7 @@ describe('the original SleepNet mapping (sleepnet-torch)', () => {
     const model = buildModel(target.net, 11);
     const report = await loadPretrained(model, join(dir, 'original.safetensors'), 'strict', undefined, target.net);
     expect(report.imported).toMatchObject({ mapping: 'sleepnet-torch', unmapped: [], unfit: [] });
+    expect(report.imported!.ignored).toEqual(expect.arrayContaining(['tcn.network.0.net.0.weight', 'tcn.network.1.net.4.weight']));
     expect(report.imported!.mapped).toContainEqual({
       weight: 'tcn/block_0/conv_0/kernel',
       from: 'tcn.network.0.conv1.weight_g + tcn.network.0.conv1.weight_v',

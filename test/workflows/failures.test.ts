@@ -32,7 +32,7 @@ describe('failures', () => {
     await withWorker(env(), async (context) => {
       const { failure: cause, attempts } = await failure(context, trainParams);
       expect(cause).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });
-      expect(cause.message).toContain(`fineTune.pretrained.path: Expected a checkpoint, tfjs model folder or .safetensors file, but ${join(trainParams, '..', 'checkpoints', 'gone')} does not exist.`);
+      expect(cause.message).toContain(`fineTune.pretrained.path: Expected a checkpoint, tfjs model folder, .safetensors file or Keras weights, but ${join(trainParams, '..', 'checkpoints', 'gone')} does not exist.`);
       expect(attempts).toBe(1);
     });
   });

@@ -104,7 +104,7 @@ describe('trainingPipeline with imported weights', () => {
       expect(result.built.pretrained).toEqual({ policy: 'strict', matched: 9, missing: 0, unexpected: 0, shapeMismatches: 0 });
       const report = await readJson(join(context.artifactRoot, workflowId, 'reports', 'pretrained.json'));
       expect(report.imported.mapping).toBe(join(dir, 'keras-mapping.json'));
-      expect(report.imported.mapped).toContainEqual({ weight: 'hidden/dense/kernel', from: 'layers.hidden_dense.vars.0', rule: 'layers.hidden_dense.vars.0 → hidden/dense/kernel (plain)' });
+      expect(report.imported.mapped).toContainEqual({ weight: 'hidden/dense/kernel', from: 'layers.dense.vars.0', rule: 'layers.dense.vars.0 → hidden/dense/kernel (plain)' });
       // The fixture's first tensor, hidden/dense/kernel [6, 32], holds (i × 0.25 − 10) / 8; frozen, it trains not at all.
       const trained = await readFolderWeights(result.training.checkpoint);
       expect([...trained.get('hidden/dense/kernel')!.dataSync()]).toEqual(Array.from({ length: 6 * 32 }, (_, i) => Math.fround((i * 0.25 - 10) / 8)));

@@ -12,7 +12,8 @@ import { useBackend } from '../../backend/index.js';
 import { folderHandler } from '../../checkpoint/tfjs-folder.js';
 import { loadNetConfig, loadTrainConfig } from '../../config/load.js';
 import { formatIssues } from '../../config/issues.js';
-import { ConfigError, OutputFolderError } from '../../errors.js';
+import type { NetParams } from '../../config/net/net-params.js';
+import { ConfigError, OutputFolderError, WeightsError } from '../../errors.js';
 import { buildModel } from '../../model/build.js';
 import { loadPretrained } from '../../model/pretrained.js';
 import { isBuiltinMapping } from '../../weights/builtin.js';
@@ -62,7 +63,11 @@ async function importCommand(file: string, flags: ImportFlags): Promise<void> {
   const model = buildModel(net, train?.seed ?? 0);
   try {
     const mapping = flags.mapping && !isBuiltinMapping(flags.mapping) ? resolve(flags.mapping) : flags.mapping;
-    const report = await loadPretrained(model, resolve(file), flags.policy, mapping, net);
+    const report = await loadPretrained(model, resolve(file), flags.policy, mapping, net).catch(async (error: unknown) => {
+      // A strict refusal lists the first problems; the whole picture is what a partial load would take.
+      if (flags.policy === 'strict' && error instanceof WeightsError) await printPartialReport(net, train?.seed ?? 0, resolve(file), mapping);
+      throw error;
+    });
     for (const line of formatCompatibilityReport(report)) print.info(line);
     if (!out) return;
     // Written beside the destination, then renamed: a folder at `out` is whole or absent.
@@ -76,6 +81,19 @@ async function importCommand(file: string, flags: ImportFlags): Promise<void> {
       await rm(staging, { recursive: true, force: true });
     }
     print.ok(`wrote ${out} (model.json, weights.bin, model.safetensors): point fineTune.pretrained.path at it`);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function printPartialReport(net: NetParams, seed: number, file: string, mapping: string | undefined): Promise<void> {
+  const model = buildModel(net, seed);
+  try {
+    const report = await loadPretrained(model, file, 'partial', mapping, net);
+    print.info('What loads and what does not (as policy partial would load it):');
+    for (const line of formatCompatibilityReport(report)) print.info(line);
+  } catch {
+    // Nothing fits at all: the strict error says so.
   } finally {
     model.dispose();
   }

@@ -1,6 +1,5 @@
 /** The `fineTune` section of train_params: pretrained weights, freezing, unfreeze schedule. */
 import { z } from 'zod';
-import { BUILTIN_MAPPINGS } from '../../weights/builtin.js';
 import { FilePath, PositiveInt } from '../common.js';
 
 /** Glob patterns over hierarchical weight names (`outer_dense/**`, `tcn/block_*`). */
@@ -9,12 +8,17 @@ export const WeightPatterns = z
   .min(1)
   .describe('Glob patterns over weight names such as "outer_dense/**" or "tcn/block_2/**".');
 
+/** The weight mappings Epochal generates from the network, by name (`weights/builtin.ts`). */
+export const BuiltinMapping = z.enum(['epochal-torch-1', 'sleepnet-torch']);
+export type BuiltinMapping = z.infer<typeof BuiltinMapping>;
+export const isBuiltinMapping = (mapping: string): mapping is BuiltinMapping => BuiltinMapping.safeParse(mapping).success;
+
 export const Pretrained = z.strictObject({
   path: FilePath.describe(
     'A checkpoint folder, any tfjs model folder (model.json + weights), a .safetensors file (a PyTorch state_dict, say) or Keras weights (.weights.h5, .h5, .keras); with a mapping when its names are not Epochal\'s.',
   ),
   mapping: z
-    .union([z.enum(BUILTIN_MAPPINGS), FilePath])
+    .union([BuiltinMapping, FilePath])
     .optional()
     .describe(
       'How the file\'s tensor names map to Epochal weight names: a mapping file (JSON rules, each with the tensor\'s layout), or a built-in mapping: "epochal-torch-1" (what every export\'s model.safetensors uses) or "sleepnet-torch" (the original PyTorch SleepNet\'s module names). When absent, a state_dict is mapped by whichever built-in mapping fits it, and other files\' names are taken as Epochal\'s.',

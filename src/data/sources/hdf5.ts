@@ -242,7 +242,6 @@ function withFile<T>(file: string, read: (h5: H5File) => T): T {
   }
 }
 
-/** The innermost reason in an HDF5 error stack ("truncated file: eof = 1200, ..."). */
 /** Throws a `DataError` unless `file` can be read and carries the HDF5 signature (at byte 0, 512, 1024, ...). */
 async function checkSignature(file: string): Promise<void> {
   const handle = await open(file, 'r').catch((error: unknown) => {

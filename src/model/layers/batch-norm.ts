@@ -51,7 +51,10 @@ export class FreezableBatchNormalization extends BatchNormalization {
 
 tf.serialization.registerClass(FreezableBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>);
 
+/** The epsilon every Epochal batch norm adds to the variance (Keras's and tfjs's; PyTorch's default is 1e-5). */
+export const BATCH_NORM_EPSILON = 1e-3;
+
 /** A batch-norm layer named `name` that freezes whole. */
 export function batchNormalization(name: string): tf.layers.Layer {
-  return new FreezableBatchNormalization({ name });
+  return new FreezableBatchNormalization({ name, epsilon: BATCH_NORM_EPSILON });
 }

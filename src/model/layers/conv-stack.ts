@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation, ConvLayer } from '../../config/net/layers.js';
 import { initializer, type InitializerName } from '../initializers.js';
 import { batchNormTraining } from '../ops/batch-norm.js';
+import { BATCH_NORM_EPSILON } from './batch-norm.js';
 import { dropoutKey, hashedDropout } from '../ops/dropout.js';
 import { leakyRelu } from '../ops/leaky-relu.js';
 import { recomputedChain, type ChainStep } from '../ops/recompute.js';
@@ -41,7 +42,6 @@ export interface ConvStackArgs {
 }
 
 /** Keras's batch-norm constants, as tfjs's BatchNormalization uses them. */
-const BN_EPSILON = 1e-3;
 const BN_MOMENTUM = 0.99;
 
 interface Level {
@@ -208,8 +208,8 @@ export class ConvStack extends tf.layers.Layer {
   private batchNorm(level: Level, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, training: boolean, first: boolean): tf.Tensor {
     const bn = level.bn!;
     const learning = training && this.trainable && (bn.gamma.trainable || bn.beta.trainable);
-    if (!learning) return tf.batchNorm(x, bn.movingMean.read(), bn.movingVariance.read(), beta, gamma, BN_EPSILON);
-    const { y, mean, variance } = batchNormTraining(x, gamma, beta, BN_EPSILON);
+    if (!learning) return tf.batchNorm(x, bn.movingMean.read(), bn.movingVariance.read(), beta, gamma, BATCH_NORM_EPSILON);
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, BATCH_NORM_EPSILON);
     if (first) {
       tf.tidy(() => {
         for (const [variable, value] of [[bn.movingMean, mean], [bn.movingVariance, variance]] as const) {

@@ -20,11 +20,13 @@ export function canRunNativeDilatedConv(strides: number, dilation: number): bool
 
 let dilatedGradients: boolean | undefined;
 
-/** Whether this libtensorflow computes convolution gradients with dilation (tried once, on a 5-step input). */
+/** Whether this libtensorflow computes both convolution gradients with dilation (tried once, on a 5-step input). */
 function nativeDilatedGradients(): boolean {
   dilatedGradients ??= tf.tidy(() => {
     try {
-      runNative('Conv2DBackpropInput', convAttrs(1, 2), [tf.tensor1d([1, 1, 5, 1], 'int32'), tf.ones([1, 2, 1, 1]), tf.ones([1, 1, 3, 1])]);
+      const [x, w, dy] = [tf.ones([1, 1, 5, 1]), tf.ones([1, 2, 1, 1]), tf.ones([1, 1, 3, 1])];
+      runNative('Conv2DBackpropInput', convAttrs(1, 2), [tf.tensor1d(x.shape, 'int32'), w, dy]);
+      runNative('Conv2DBackpropFilter', convAttrs(1, 2), [x, tf.tensor1d(w.shape, 'int32'), dy]);
       return true;
     } catch {
       return false;
