@@ -69,5 +69,5 @@ describe('epochal status of a training run', () => {
         }
       })(),
     );
-  });
+  }, 180_000); // a training worker process, prepare, build and three epochs with a 10-s hold: past a minute on a loaded 2-core machine (seen in CI)
 });
