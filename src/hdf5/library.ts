@@ -4,12 +4,24 @@
  * HDF5 errors thrown (with HDF5's message) instead of printed to stderr.
  * Shared by the HDF5 data source and the Keras weights reader.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type H5wasmLibrary from 'h5wasm/node';
 
 export type H5wasm = typeof H5wasmLibrary;
 
 /** The eight bytes an HDF5 file starts with (at byte 0, or 512, 1024, … after a user block). */
-export const HDF5_SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
+const HDF5_SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
+
+/** Whether the open file carries the HDF5 signature (at byte 0, 512, 1024, …), read before h5wasm is asked to open it. */
+export async function carriesHdf5Signature(handle: FileHandle): Promise<boolean> {
+  const { size } = await handle.stat();
+  const bytes = Buffer.alloc(HDF5_SIGNATURE.length);
+  for (let offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
+    await handle.read(bytes, 0, bytes.length, offset);
+    if (bytes.equals(HDF5_SIGNATURE)) return true;
+  }
+  return false;
+}
 let h5wasm: H5wasm | undefined;
 let initialized: Promise<void> | undefined;
 

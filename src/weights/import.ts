@@ -61,6 +61,8 @@ export async function importWeights(
   const mapped = candidates.map(({ name, rules }) => ({ name, rules, result: mapToEpochal(tensors, rules) }));
   const best = mapped.reduce<(typeof mapped)[number] | undefined>((chosen, next) => (!chosen || leftOut(next.result) < leftOut(chosen.result) ? next : chosen), undefined);
   const result: MappingResult = best?.result ?? { weights: new Map([...tensors].map(([name, tensor]) => [name, { ...tensor, from: name, rule: 'as named in the file' }])), unmapped: [], ignored: [], unfit: [] };
+  // Integer buffers (batch-norm's num_batches_tracked) are never weights: skipped by an ignore rule, else unmapped.
+  const othersIgnored = best ? others.filter((name) => ruleFor(name, best.rules)?.ignore) : [];
   const from = (name: string) => (folded.has(name) ? folded.get(name)!.join(' + ') : name);
   const foldNote = (name: string) => (folded.has(name) ? ', weight norm folded' : '');
   return {
@@ -68,9 +70,8 @@ export async function importWeights(
     report: {
       ...(best ? { mapping: best.name } : {}),
       mapped: [...result.weights].map(([weight, tensor]) => ({ weight, from: from(tensor.from), rule: tensor.rule + foldNote(tensor.from) })),
-      ignored: [...result.ignored, ...others.filter((name) => best && ruleFor(name, best.rules)?.ignore)],
-      // Integer buffers (batch-norm's num_batches_tracked) are never weights: skipped by an ignore rule, else unmapped.
-      unmapped: [...result.unmapped, ...others.filter((name) => !(best && ruleFor(name, best.rules)?.ignore))],
+      ignored: [...result.ignored, ...othersIgnored],
+      unmapped: [...result.unmapped, ...others.filter((name) => !othersIgnored.includes(name))],
       unfit: [...problems.map(({ from, problem }) => ({ from, rule: 'weight norm', problem })), ...result.unfit],
     },
   };

@@ -24,7 +24,7 @@ import { createWriteStream } from 'node:fs';
 import type { Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
 import yauzl from 'yauzl';
 import { WeightsFileError } from '../errors.js';
-import { HDF5_SIGNATURE, h5wasmLibrary, hdf5Reason, initH5wasm } from '../hdf5/library.js';
+import { carriesHdf5Signature, h5wasmLibrary, hdf5Reason, initH5wasm } from '../hdf5/library.js';
 import type { FlatTensor } from './mapping.js';
 
 const ARCHIVE_WEIGHTS = 'model.weights.h5';
@@ -154,10 +154,8 @@ async function checkSignature(path: string, source: string): Promise<void> {
     throw new WeightsFileError(`Cannot read ${source}: ${(error as Error).message}. Fix: check the path in fineTune.pretrained.path (or the file given to epochal weights import).`, source);
   });
   try {
-    const bytes = Buffer.alloc(HDF5_SIGNATURE.length);
-    const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
-    if (bytesRead < bytes.length || !bytes.equals(HDF5_SIGNATURE)) {
-      throw new WeightsFileError(`${source} is not an HDF5 file (no HDF5 signature at its start). Fix: point at Keras weights saved as .weights.h5, .h5 or .keras.`, source);
+    if (!(await carriesHdf5Signature(handle))) {
+      throw new WeightsFileError(`${source} is not an HDF5 file (it carries no HDF5 signature). Fix: point at Keras weights saved as .weights.h5, .h5 or .keras.`, source);
     }
   } finally {
     await handle.close();

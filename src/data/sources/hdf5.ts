@@ -13,7 +13,7 @@ import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { DataSource } from '../../config/data/sources.js';
 import { DataError } from '../../errors.js';
-import { HDF5_SIGNATURE, h5wasmLibrary as lib, hdf5Reason, initH5wasm } from '../../hdf5/library.js';
+import { carriesHdf5Signature, h5wasmLibrary as lib, hdf5Reason, initH5wasm } from '../../hdf5/library.js';
 import type { DataRecord, Dataset, DatasetContext, FieldSpec } from '../dataset.js';
 import { fileError, formatShape, quoteList, suggestion, validateRecord } from '../validate.js';
 import { checkIndex } from './tabular.js';
@@ -248,12 +248,7 @@ async function checkSignature(file: string): Promise<void> {
     throw fileError(file, error, 'check files in the data source.');
   });
   try {
-    const { size } = await handle.stat();
-    const bytes = Buffer.alloc(HDF5_SIGNATURE.length);
-    for (let offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
-      await handle.read(bytes, 0, bytes.length, offset);
-      if (bytes.equals(HDF5_SIGNATURE)) return;
-    }
+    if (await carriesHdf5Signature(handle)) return;
   } finally {
     await handle.close();
   }
